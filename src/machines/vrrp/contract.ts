@@ -129,3 +129,14 @@ export interface VrrpStepResult<S> {
   /** Present when the state changed. */
   transition?: Transition;
 }
+
+/**
+ * Pure stepping of one instance (implemented in machine.ts as `createVrrpStepper(instance, globals)`):
+ * `init` gives the snapshot before anything happened (state INIT, no actions unless the config asks);
+ * the engine then feeds `{type:'startup'}` and every later input through `step`.
+ */
+export interface VrrpStepper<S> {
+  init(at: number): VrrpStepResult<S>;
+  step(snapshot: S, input: VrrpInput): VrrpStepResult<S>;
+  view(snapshot: S): VrrpInstanceView;
+}
