@@ -239,7 +239,7 @@ export type Checker =
   | ({ type: 'MISC_CHECK'; miscPath: ScriptCommand; miscTimeoutMs?: number; miscDynamic: boolean } & CheckerCommon)
   | ({ type: 'SMTP_CHECK'; heloName?: string } & CheckerCommon)
   | ({ type: 'DNS_CHECK'; dnsType: string; dnsName: string } & CheckerCommon)
-  | ({ type: 'UDP_CHECK'; payload?: string; requireReply?: boolean } & CheckerCommon)
+  | ({ type: 'UDP_CHECK'; payload?: string; requireReply?: boolean; requireReplyData?: string; minReplyLength?: number; maxReplyLength?: number } & CheckerCommon)
   | ({ type: 'PING_CHECK' } & CheckerCommon)
   | ({ type: 'FILE_CHECK'; trackFile: string } & CheckerCommon);
 
