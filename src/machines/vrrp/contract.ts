@@ -56,7 +56,15 @@ export type VrrpInput =
    * The sync group moves this member: the engine sends this to every member in the same step when
    * one member changes state, so the group moves together (keepalived's vrrp_sync_group).
    */
-  | { type: 'syncGroup'; at: number; state: 'MASTER' | 'BACKUP' | 'FAULT' }
+  | {
+      type: 'syncGroup';
+      at: number;
+      state: 'MASTER' | 'BACKUP' | 'FAULT';
+      /** The member whose transition caused this input (lets members count who holds the group down). */
+      from?: string;
+      /** The sync group's name. */
+      group?: string;
+    }
   /** Graceful stop (SIGTERM, or a reload that removed the instance). */
   | { type: 'shutdown'; at: number };
 

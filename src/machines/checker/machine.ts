@@ -1,0 +1,237 @@
+/**
+ * The real-server checker statechart (keepalived 2.2.7 check_*.c epilogues and
+ * update_svr_checker_state), pure.
+ *
+ * States: idle → up ⇄ down → stopped. Whether a probe is in flight is context, not a state: a
+ * probe runs the same way up or down, and only its outcome moves the chart. Every effect is an
+ * action of one kind, `checker`, whose params are a contract `CheckerAction`; nothing runs here.
+ *
+ * keepalived's semantics, as the chart has them:
+ * - start: up, or down with alpha; the first probe comes after the warmup the engine drew.
+ * - one probe at a time; after a settled result the next comes delay_loop later.
+ * - a failure while up is retried `retry` times, delay_before_retry apart; the (retry+1)th
+ *   consecutive failure takes the checker down. A success in between clears the count.
+ * - a down checker keeps probing the same way (retries then delay_loop); ONE success brings it up.
+ * - at start a single failure is enough (keepalived sets retry_it = retry before the first run),
+ *   and an alpha checker's first failure re-announces "down" (its notify_down runs once).
+ * - MISC_CHECK misc_dynamic: a success that carries a weight asks for that weight.
+ */
+import { setup, type SnapshotFrom } from 'xstate';
+import { createPureStepper } from '../vrrp/pure-step.js';
+import type {
+  CheckerAction,
+  CheckerInput,
+  CheckerReason,
+  CheckerSettings,
+  CheckerState,
+  CheckerStepResult,
+  CheckerStepper,
+  CheckerTimer,
+  CheckerView,
+} from './contract.js';
+
+export interface CheckerContext {
+  s: CheckerSettings;
+  probing: boolean;
+  /** keepalived's retry_it: failures counted in the current round. */
+  retryIt: number;
+  /** Consecutive failures since the last success (for the reason's `attempts`). */
+  failures: number;
+  hasRun: boolean;
+  attempts: number;
+  dynamicWeight?: number;
+  /** Reason of the last state change, read by the stepper when the state moves. */
+  reason?: CheckerReason;
+}
+
+/** What one probe outcome decides, computed once from context and input. */
+interface Verdict {
+  to?: 'up' | 'down';
+  actions: CheckerAction[];
+  patch: Partial<CheckerContext>;
+}
+
+/** The epilogue of a probe (keepalived's tcp_epilog and friends), for a result or the backstop. */
+export function verdict(ctx: CheckerContext, isUp: boolean, ev: CheckerInput): Verdict {
+  const timedOut = ev.type === 'timer';
+  const ok = ev.type === 'probeResult' && ev.ok;
+  const reason = ev.type === 'probeResult' ? ev.reason : undefined;
+  const actions: CheckerAction[] = [];
+  const patch: Partial<CheckerContext> = { probing: false, hasRun: true };
+  let to: 'up' | 'down' | undefined;
+  if (timedOut) {
+    actions.push({ type: 'abortProbe' });
+  } else {
+    actions.push({ type: 'cancelTimer', timer: 'probeTimeout' });
+  }
+  const failures = ok ? 0 : ctx.failures + 1;
+  patch.failures = failures;
+  if (ok && ev.type === 'probeResult' && ev.weight !== undefined && ev.weight !== ctx.dynamicWeight) {
+    patch.dynamicWeight = ev.weight;
+    actions.push({ type: 'setWeight', weight: ev.weight, reason: { code: 'dynamicWeight', weight: ev.weight } });
+  }
+  let delayMs: number;
+  if (ok || ctx.retryIt >= ctx.s.retry) {
+    delayMs = ctx.s.delayLoopMs;
+    patch.retryIt = 0;
+    const failReason: CheckerReason = timedOut
+      ? { code: 'probeTimeout', afterMs: ctx.s.probeTimeoutMs }
+      : { code: 'probeFailed', attempts: failures, ...(reason !== undefined ? { reason } : {}) };
+    if (ok && !isUp) {
+      to = 'up';
+      const r: CheckerReason = { code: 'probeSucceeded', ...(reason !== undefined ? { reason } : {}) };
+      patch.reason = r;
+      actions.push({ type: 'up', reason: r });
+    } else if (!ok && isUp) {
+      to = 'down';
+      patch.reason = failReason;
+      actions.push({ type: 'down', reason: failReason });
+    } else if (!ok && !ctx.hasRun) {
+      actions.push({ type: 'down', reason: failReason, firstCheck: true });
+    }
+  } else {
+    delayMs = ctx.s.delayBeforeRetryMs;
+    patch.retryIt = ctx.retryIt + 1;
+  }
+  actions.push({ type: 'armTimer', timer: 'check', delayMs });
+  return { ...(to !== undefined ? { to } : {}), actions, patch };
+}
+
+/** The end of the probe in flight: its result, or the backstop firing. A stale one is not. */
+function isOutcome(ctx: CheckerContext, ev: CheckerInput): boolean {
+  return ctx.probing && (ev.type === 'probeResult' || (ev.type === 'timer' && ev.timer === 'probeTimeout'));
+}
+
+const checkerSetup = setup({
+  types: {
+    context: {} as CheckerContext,
+    events: {} as CheckerInput,
+    input: {} as { settings: CheckerSettings },
+  },
+  actions: {
+    // The one effect kind; its params are the contract action and the engine performs it.
+    checker: (_args, _params: CheckerAction) => {},
+  },
+  guards: {
+    probing: ({ context }) => context.probing,
+    checkDue: ({ context, event }) => event.type === 'timer' && event.timer === 'check' && !context.probing,
+    probeLost: ({ context, event }) => event.type === 'timer' && event.timer === 'probeTimeout' && context.probing,
+    goesDown: ({ context, event }) => isOutcome(context, event) && verdict(context, true, event).to === 'down',
+    goesUp: ({ context, event }) => isOutcome(context, event) && verdict(context, false, event).to === 'up',
+  },
+});
+
+/** Apply the verdict of the probe that just ended (the state the chart was in decides `isUp`). */
+function settle(isUp: boolean) {
+  return checkerSetup.enqueueActions(({ context, event, enqueue }) => {
+    const v = verdict(context, isUp, event);
+    enqueue.assign(v.patch);
+    for (const a of v.actions) enqueue({ type: 'checker', params: a });
+  });
+}
+
+const startProbe = checkerSetup.enqueueActions(({ context, enqueue }) => {
+  const attempt = context.attempts + 1;
+  enqueue.assign({ probing: true, attempts: attempt });
+  enqueue({ type: 'checker', params: { type: 'runProbe', attempt } });
+  enqueue({ type: 'checker', params: { type: 'armTimer', timer: 'probeTimeout', delayMs: context.s.probeTimeoutMs } });
+});
+
+const start = checkerSetup.enqueueActions(({ context, event, enqueue }) => {
+  const warmup = event.type === 'startup' ? Math.max(0, Math.min(event.warmupMs ?? 0, context.s.warmupMs)) : 0;
+  // keepalived sets retry_it = retry before the first run: one failure is enough at start.
+  enqueue.assign({ retryIt: context.s.retry, reason: { code: 'startup', alpha: context.s.alpha } });
+  enqueue({ type: 'checker', params: { type: 'armTimer', timer: 'check', delayMs: warmup } });
+});
+
+const stop = checkerSetup.enqueueActions(({ context, enqueue }) => {
+  enqueue({ type: 'checker', params: { type: 'cancelTimer', timer: 'check' } });
+  enqueue({ type: 'checker', params: { type: 'cancelTimer', timer: 'probeTimeout' } });
+  if (context.probing) enqueue({ type: 'checker', params: { type: 'abortProbe' } });
+  enqueue.assign({ probing: false, reason: { code: 'shutdown' } });
+});
+
+export const checkerMachine = checkerSetup.createMachine({
+  id: 'checker',
+  context: ({ input }) => ({ s: input.settings, probing: false, retryIt: 0, failures: 0, hasRun: false, attempts: 0 }),
+  initial: 'idle',
+  states: {
+    idle: {
+      on: {
+        startup: [
+          { guard: ({ context }) => context.s.alpha, target: 'down', actions: start },
+          { target: 'up', actions: start },
+        ],
+        shutdown: { target: 'stopped', actions: stop },
+      },
+    },
+    up: {
+      on: {
+        timer: [
+          { guard: 'checkDue', actions: startProbe },
+          { guard: 'goesDown', target: 'down', actions: settle(true) },
+          { guard: 'probeLost', actions: settle(true) },
+        ],
+        probeResult: [
+          { guard: 'goesDown', target: 'down', actions: settle(true) },
+          { guard: 'probing', actions: settle(true) },
+        ],
+        shutdown: { target: 'stopped', actions: stop },
+      },
+    },
+    down: {
+      on: {
+        timer: [
+          { guard: 'checkDue', actions: startProbe },
+          { guard: 'probeLost', actions: settle(false) },
+        ],
+        probeResult: [
+          { guard: 'goesUp', target: 'up', actions: settle(false) },
+          { guard: 'probing', actions: settle(false) },
+        ],
+        shutdown: { target: 'stopped', actions: stop },
+      },
+    },
+    stopped: { type: 'final' },
+  },
+});
+
+export type CheckerSnapshot = SnapshotFrom<typeof checkerMachine>;
+
+function viewOf(snap: CheckerSnapshot): CheckerView {
+  const c = snap.context;
+  return {
+    state: snap.value as CheckerState,
+    probing: c.probing,
+    retryIt: c.retryIt,
+    hasRun: c.hasRun,
+    attempts: c.attempts,
+    ...(c.dynamicWeight !== undefined ? { dynamicWeight: c.dynamicWeight } : {}),
+  };
+}
+
+/** Pure stepping of one checker: the engine feeds `startup` and every later input through `step`. */
+export function createCheckerStepper(settings: CheckerSettings): CheckerStepper<CheckerSnapshot> {
+  const pure = createPureStepper(checkerMachine, { settings });
+  const result = (before: CheckerState, snap: CheckerSnapshot, raw: Array<{ type: string; params?: unknown }>): CheckerStepResult<CheckerSnapshot> => {
+    const actions: CheckerAction[] = [];
+    for (const a of raw) if (a.type === 'checker') actions.push(a.params as CheckerAction);
+    const to = snap.value as CheckerState;
+    const out: CheckerStepResult<CheckerSnapshot> = { snapshot: snap, actions };
+    if (to !== before) out.transition = { from: before, to, reason: snap.context.reason ?? { code: 'startup', alpha: settings.alpha } };
+    return out;
+  };
+  return {
+    init() {
+      const [snap, raw] = pure.initial();
+      return result('idle', snap, raw);
+    },
+    step(snapshot, input) {
+      const [snap, raw] = pure.step(snapshot, input);
+      return result(snapshot.value as CheckerState, snap, raw);
+    },
+    view: viewOf,
+  };
+}
+
+export type { CheckerTimer };
