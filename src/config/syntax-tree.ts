@@ -1,0 +1,141 @@
+import type { Statement, Word } from './ast.js';
+import type { Diagnostic, SourcePos } from './diagnostics.js';
+import { formatPos } from './diagnostics.js';
+import type { TokenSink } from './lexer.js';
+
+/**
+ * Builds the statement tree from words and braces. keepalived's grammar is line based: the words of
+ * one logical line are a statement, and a `{` right after it — on the same line, glued to the last
+ * word, or as the first thing on a following line (blank and comment lines between are nothing) —
+ * opens that statement's block. keepalived reads its file as one stream, so a block may even end in
+ * an included file; we do the same.
+ *
+ * The tree is built with an explicit stack, never recursion, and blocks deeper than MAX_DEPTH are
+ * reported once and skipped (brace-balanced), so a hostile file of 100,000 `{` cannot blow a stack
+ * here or in any later walk of the tree.
+ */
+
+/** keepalived's deepest real nesting is about 5 (virtual_server > real_server > HTTP_GET > url). */
+export const MAX_DEPTH = 64;
+
+interface Frame {
+  /** Where this frame's statements go (the parent's list for a `{` that belongs to nothing). */
+  statements: Statement[];
+  owner: Statement | null;
+  open: SourcePos;
+}
+
+export class TreeBuilder implements TokenSink {
+  readonly root: Statement[] = [];
+  private readonly stack: Frame[] = [];
+  private current: Statement[] = this.root;
+  /** The statement being read on the current logical line. */
+  private cur: Statement | null = null;
+  /** The last statement ended by a line end, which a `{` on a later line may still open. */
+  private lastEnded: Statement | null = null;
+  /** Depth of `{` being skipped beyond MAX_DEPTH. */
+  private skipping = 0;
+  /** Arguments of `cur`, copied to an exact-size array when the statement ends (less memory for
+   * a 40,000-line file than growing each statement's own array). */
+  private readonly argBuf: Word[] = [];
+
+  constructor(private readonly diagnostics: Diagnostic[]) {}
+
+  word(text: string, quoted: boolean, pos: SourcePos): void {
+    if (this.skipping > 0) return;
+    const w: Word = { text, quoted, pos };
+    if (this.cur === null) {
+      this.cur = { keyword: w, args: [] };
+      this.current.push(this.cur);
+      this.lastEnded = null;
+    } else {
+      this.argBuf.push(w);
+    }
+  }
+
+  private finishArgs(): void {
+    if (this.cur !== null && this.argBuf.length > 0) {
+      this.cur.args = this.argBuf.slice();
+      this.argBuf.length = 0;
+    }
+  }
+
+  open(pos: SourcePos): void {
+    if (this.skipping > 0) {
+      this.skipping++;
+      return;
+    }
+    this.finishArgs();
+    const owner = this.cur ?? this.lastEnded;
+    this.cur = null;
+    this.lastEnded = null;
+    if (this.stack.length >= MAX_DEPTH) {
+      this.skipping = 1;
+      this.error('nesting-too-deep', `blocks nested deeper than ${MAX_DEPTH} levels - skipping this block`, pos);
+      return;
+    }
+    if (owner === null || owner.block !== undefined) {
+      // keepalived: "Unexpected '{' - ignoring"; what follows is read at the current level.
+      this.error('unexpected-brace', "Unexpected '{' - ignoring", pos);
+      this.stack.push({ statements: this.current, owner: null, open: pos });
+      return;
+    }
+    owner.block = [];
+    this.stack.push({ statements: owner.block, owner, open: pos });
+    this.current = owner.block;
+  }
+
+  close(pos: SourcePos): void {
+    if (this.skipping > 0) {
+      this.skipping--;
+      return;
+    }
+    this.finishArgs();
+    this.cur = null;
+    this.lastEnded = null;
+    const frame = this.stack.pop();
+    if (frame === undefined) {
+      this.error('unbalanced-brace', "Extra '}' found", pos);
+      return;
+    }
+    if (frame.owner !== null) frame.owner.blockEnd = pos;
+    const parent = this.stack[this.stack.length - 1];
+    this.current = parent === undefined ? this.root : parent.statements;
+  }
+
+  error(code: string, message: string, pos: SourcePos): void {
+    this.diagnostics.push({ severity: 'error', pos, message, code });
+  }
+
+  /** Something that is not a statement (an include line): a `{` after it opens nothing. */
+  barrier(): void {
+    this.endLine();
+    this.lastEnded = null;
+  }
+
+  /** End of a logical line: the statement is complete, but a `{` may still come for it. */
+  endLine(): void {
+    if (this.cur !== null) {
+      this.finishArgs();
+      this.lastEnded = this.cur;
+      this.cur = null;
+    }
+  }
+
+  /** End of input: every block still open is missing its `}`. */
+  finish(): void {
+    this.endLine();
+    for (let i = this.stack.length - 1; i >= 0; i--) {
+      const f = this.stack[i]!;
+      const what = f.owner === null ? "'{'" : `block '${f.owner.keyword.text}'`;
+      this.diagnostics.push({
+        severity: 'error',
+        pos: f.open,
+        message: `missing '}': ${what} opened at ${formatPos(f.open)} is never closed`,
+        code: 'unbalanced-brace',
+      });
+    }
+    this.stack.length = 0;
+    this.current = this.root;
+  }
+}
