@@ -26,7 +26,6 @@ import type {
   CheckerState,
   CheckerStepResult,
   CheckerStepper,
-  CheckerTimer,
   CheckerView,
 } from './contract.js';
 
@@ -233,5 +232,3 @@ export function createCheckerStepper(settings: CheckerSettings): CheckerStepper<
     view: viewOf,
   };
 }
-
-export type { CheckerTimer };
