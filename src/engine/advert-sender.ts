@@ -1,0 +1,84 @@
+import type { Subscription } from 'rxjs';
+import type { VrrpInstance } from '../config/types.js';
+import type { SendAdvert } from '../machines/vrrp/contract.js';
+import type { AdvertToEncode, VrrpCodec } from './codec.js';
+import type { NodeEngine } from './node.js';
+import type { VrrpTransport } from './transport.js';
+
+/** TTL / hop limit of every advert (RFC 5798 §5.1.1.3). */
+const VRRP_TTL = 255;
+const AUTH_PASS = 1;
+const AUTH_AH = 2;
+
+/**
+ * The advert adapter: carries out committed `sendAdvert` effects on a VRRP transport. It adds what is
+ * per transport and not the machine's business — source address, destination (the multicast group,
+ * or each unicast peer in turn, as keepalived sends one copy per peer), authentication, the v3
+ * checksum form — and encodes real bytes with the protocol codec.
+ */
+export class AdvertSender {
+  private readonly subscription: Subscription;
+  private readonly perInstance = new Map<string, { config: VrrpInstance; src: string; dsts: string[]; auth: Pick<AdvertToEncode, 'authType' | 'authData'> }>();
+  /** Adverts put on the transport (one per destination). */
+  sent = 0;
+
+  constructor(
+    private readonly engine: NodeEngine,
+    private readonly transport: VrrpTransport,
+    private readonly codec: VrrpCodec,
+    /** global_defs vrrp_mcast_group4 / vrrp_mcast_group6. */
+    groups: { vrrpMcastGroup4: string; vrrpMcastGroup6: string } = { vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12' },
+  ) {
+    const globals = { group4: groups.vrrpMcastGroup4, group6: groups.vrrpMcastGroup6 };
+    for (const name of engine.instanceNames()) {
+      const config = engine.instanceConfig(name)!;
+      const src = engine.primaryAddressOf(name)!;
+      const dsts = config.unicastPeers.length > 0
+        ? config.unicastPeers.map((p) => p.address)
+        : [config.family === 'ipv4' ? globals.group4 : globals.group6];
+      const auth: Pick<AdvertToEncode, 'authType' | 'authData'> = {};
+      if (config.version === 2) {
+        auth.authType = 0;
+        if (config.authentication?.type === 'PASS') {
+          auth.authType = AUTH_PASS;
+          // keepalived copies up to 8 password bytes, zero padded.
+          const data = Buffer.alloc(8);
+          data.write(config.authentication.pass.slice(0, 8), 'latin1');
+          auth.authData = data;
+        } else if (config.authentication?.type === 'AH') {
+          auth.authType = AUTH_AH;
+        }
+      }
+      this.perInstance.set(name, { config, src, dsts, auth });
+    }
+    this.subscription = engine.effects$.subscribe((e) => {
+      if (e.action.type === 'sendAdvert') this.send(e.instance, e.action);
+    });
+  }
+
+  private send(instance: string, a: SendAdvert): void {
+    const entry = this.perInstance.get(instance);
+    if (entry === undefined) return;
+    const { config, src, dsts, auth } = entry;
+    const adv: AdvertToEncode = {
+      version: a.version,
+      type: 1,
+      vrid: a.vrid,
+      priority: a.priority,
+      maxAdverIntCs: a.maxAdverIntCs,
+      addresses: a.addresses,
+      family: config.family,
+    };
+    if (auth.authType !== undefined) adv.authType = auth.authType;
+    if (auth.authData !== undefined) adv.authData = auth.authData;
+    for (const dst of dsts) {
+      const payload = this.codec.encode(adv, { src, dst, v3ChecksumAsV2: config.v3ChecksumAsV2 });
+      this.transport.send({ ifname: config.interface, family: config.family, src, dst, ttl: VRRP_TTL, payload });
+      this.sent++;
+    }
+  }
+
+  close(): void {
+    this.subscription.unsubscribe();
+  }
+}

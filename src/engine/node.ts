@@ -1,0 +1,635 @@
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { GlobalDefs, KeepalivedConfig, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/types.js';
+import type {
+  Transition,
+  VrrpAction,
+  VrrpInput,
+  VrrpInstanceView,
+  VrrpState,
+  VrrpStepper,
+  VrrpTimer,
+} from '../machines/vrrp/contract.js';
+import type { EventKind, EventRecord, Journal, NewEvent } from '../store/schema.js';
+import type { AdvertReceiveContext, VrrpCodec } from './codec.js';
+import type { Scheduler, TimerHandle } from './scheduler.js';
+import { markForced, type DropData } from './summary-keys.js';
+import type { ReceivedVrrpPacket, VrrpTransport } from './transport.js';
+
+/**
+ * One node's engine: one actor per vrrp_instance, fed through its pure stepper.
+ *
+ * Every input (packet, timer expiry, link or script change) goes the same way:
+ *   step → journal [input, transition (cause = the input's seq), effects (cause = same)] → adapters.
+ * Adapters (the advert sender, VIPs, GARP, notify) subscribe to `effects$`, which follows the
+ * journal's committed stream: they act on what the log has committed, never on an actor.
+ * A sync group's members move in the same engine step: the member's transition and the `syncGroup`
+ * inputs it causes in the others go into ONE journal batch.
+ *
+ * Timers belong to the engine: armTimer / cancelTimer actions are carried out here on the scheduler
+ * (they are bookkeeping, not effects on the world, so they are not journaled; their expiries are).
+ */
+
+/** What the engine tells a stepper beyond the contract's (instance, globals). */
+export interface EngineStepperOptions {
+  primaryAddress?: string;
+  /** The vrrp_script blocks (default weights, init_fail of a track_script). */
+  vrrpScripts?: readonly VrrpScript[];
+  /** The sync group the instance belongs to (its own tracking applies to members). */
+  syncGroup?: VrrpSyncGroup;
+}
+
+export type StepperFactory = (instance: VrrpInstance, globals: GlobalDefs, opts?: EngineStepperOptions) => VrrpStepper<unknown>;
+
+export type SyncGroupInputsFn = (
+  group: VrrpSyncGroup,
+  member: string,
+  transition: Transition,
+  at: number,
+) => Array<{ instance: string; input: VrrpInput }>;
+
+export interface VrrpMachineKit {
+  createStepper: StepperFactory;
+  syncGroupInputs: SyncGroupInputsFn;
+}
+
+/** The journal the engine writes: the contract plus the committed stream every journal exposes. */
+export interface EngineJournal extends Journal {
+  readonly committed$: Observable<EventRecord>;
+  /** The seq the next append will get, when the journal can tell (lets causes be set before append). */
+  readonly nextSeqNumber?: number;
+  /** The last seq appended (the LevelDB event log tells this one). */
+  readonly lastSeq?: number;
+}
+
+/** The summarizer's surface (src/store/summarizer.ts StreamSummarizer). */
+export interface EventSummarizer {
+  offer(e: NewEvent): NewEvent[];
+  flush(monoNow: number, all?: boolean): NewEvent[];
+}
+
+/** An effect the adapters must carry out, once the journal has committed it (or its stream). */
+export interface EngineEffect {
+  node: string;
+  instance: string;
+  action: Exclude<VrrpAction, { type: 'armTimer' } | { type: 'cancelTimer' }>;
+  at: number;
+  /** The effect's own record, when it was logged as is (a repeat folded into a summary has none). */
+  seq?: number;
+}
+
+export interface NodeEngineOptions {
+  config: KeepalivedConfig;
+  /** Node name in the log; default global_defs router_id. */
+  node?: string;
+  scheduler: Scheduler;
+  journal: EngineJournal;
+  transport: VrrpTransport;
+  codec: VrrpCodec;
+  machines: VrrpMachineKit;
+  /** Primary address of an interface (advert source, tie-break) unless unicast_src_ip is set. */
+  primaryAddress: (ifname: string, family: 'ipv4' | 'ipv6') => string | undefined;
+  /** Wall clock for records, ms since the epoch; default: the start's Date.now() + scheduler time. */
+  wallClock?: () => number;
+  /** Folds steady streams; omit to log every record as is. */
+  summarizer?: EventSummarizer;
+  /** How often open summaries are closed (ms of engine time); default 60 s. */
+  summaryFlushMs?: number;
+  /** Called after every engine step (one journal batch), e.g. to check invariants. */
+  afterStep?: (engine: NodeEngine) => void;
+}
+
+export interface NodeStats {
+  /** Inputs fed to machines. */
+  steps: number;
+  /** Packets received that no instance of ours claims (other VRIDs on the LAN). */
+  unmatchedPackets: number;
+  /** Packets shorter than a VRRP header, on an interface (cannot even be demultiplexed). */
+  runtPackets: number;
+}
+
+interface InstanceRuntime {
+  name: string;
+  actor: string;
+  config: VrrpInstance;
+  family: 'ipv4' | 'ipv6';
+  primaryAddress: string;
+  stepper: VrrpStepper<unknown>;
+  snapshot: unknown;
+  state: VrrpState;
+  timers: Map<VrrpTimer, TimerHandle>;
+  /** Pre-made expiry callbacks, one per timer, so re-arming allocates no closure. */
+  fire: Map<VrrpTimer, () => void>;
+  rx: AdvertReceiveContext;
+  syncGroup?: VrrpSyncGroup;
+  malformed: Map<string, number>;
+  /** skip_check_adv_addr configured: keepalived skips the VIP checks only for the master it follows. */
+  skipCheckAdvAddr: boolean;
+}
+
+/** One event under construction in a batch, with the input that caused it. */
+interface Pending {
+  ev: NewEvent;
+  cause: Pending | undefined;
+  /** Logged as is regardless of the summarizer (an input that caused a transition). */
+  force: boolean;
+  /** Position in the appended batch, once known (-1: folded into a summary). */
+  index: number;
+}
+
+const MAX_CASCADE = 1024;
+
+export class NodeEngine {
+  readonly node: string;
+  readonly stats: NodeStats = { steps: 0, unmatchedPackets: 0, runtPackets: 0 };
+  private readonly opts: NodeEngineOptions;
+  private readonly globals: GlobalDefs;
+  private readonly instances = new Map<string, InstanceRuntime>();
+  private readonly byActor = new Map<string, InstanceRuntime>();
+  /** Receive demultiplexing: interface → (vrid + 256 for IPv6) → instance. */
+  private readonly demux = new Map<string, Array<InstanceRuntime | undefined>>();
+  private readonly wallClock: () => number;
+  private readonly effectsSubject = new Subject<EngineEffect>();
+  private readonly subscriptions: Subscription[] = [];
+  private batch: Pending[] = [];
+  /** The other batch array: the two swap at each commit, so a step allocates no array for it. */
+  private spare: Pending[] = [];
+  private inBatch = false;
+  private trackedNextSeq = 1;
+  private flushTimer: TimerHandle | undefined;
+  private running = false;
+  private stopped = false;
+
+  /** Effects to carry out, after the journal committed them (adapters subscribe here). */
+  readonly effects$: Observable<EngineEffect> = this.effectsSubject.asObservable();
+
+  constructor(opts: NodeEngineOptions) {
+    this.opts = opts;
+    this.globals = opts.config.globalDefs;
+    this.node = opts.node ?? opts.config.globalDefs.routerId;
+    const epoch = Date.now() - opts.scheduler.now();
+    this.wallClock = opts.wallClock ?? (() => epoch + opts.scheduler.now());
+    const groups = new Map<string, VrrpSyncGroup>();
+    for (const g of opts.config.vrrpSyncGroups) for (const m of g.group) groups.set(m, g);
+    for (const inst of opts.config.vrrpInstances) this.addInstance(inst, groups.get(inst.name));
+  }
+
+  private addInstance(config: VrrpInstance, syncGroup: VrrpSyncGroup | undefined): void {
+    const family = config.family;
+    const primaryAddress = config.unicastSrcIp ?? this.opts.primaryAddress(config.interface, family);
+    if (primaryAddress === undefined) {
+      throw new Error(`${this.node}: no ${family} address on ${config.interface} for vrrp_instance ${config.name}`);
+    }
+    const stepper = this.opts.machines.createStepper(config, this.globals, {
+      primaryAddress,
+      vrrpScripts: this.opts.config.vrrpScripts,
+      ...(syncGroup !== undefined ? { syncGroup } : {}),
+    });
+    const inst: InstanceRuntime = {
+      name: config.name,
+      actor: `vrrp/${config.name}`,
+      config,
+      family,
+      primaryAddress,
+      stepper,
+      snapshot: undefined,
+      state: 'INIT',
+      timers: new Map(),
+      fire: new Map(),
+      rx: {
+        version: config.version,
+        vrid: config.virtualRouterId,
+        family,
+        advertIntCs: Math.round(config.advertIntMs / 10),
+        vips: config.virtualIpaddress.map((v) => v.address),
+        skipCheckAdvAddr: false,
+        unicastPeers: config.unicastPeers.map((p) => p.address),
+        multicastGroup: family === 'ipv4' ? this.globals.vrrpMcastGroup4 : this.globals.vrrpMcastGroup6,
+        ttl: undefined,
+        src: '',
+        dst: '',
+      },
+      malformed: new Map(),
+      skipCheckAdvAddr: config.skipCheckAdvAddr || this.globals.vrrpSkipCheckAdvAddr,
+    };
+    if (config.authentication !== undefined) inst.rx.auth = config.authentication;
+    if (config.v3ChecksumAsV2) inst.rx.v3ChecksumAsV2 = true;
+    const peerTtl: Record<string, { minTtl?: number; maxTtl?: number }> = {};
+    let anyTtl = false;
+    for (const p of config.unicastPeers) {
+      if (p.minTtl === undefined && p.maxTtl === undefined) continue;
+      anyTtl = true;
+      peerTtl[p.address] = { ...(p.minTtl !== undefined ? { minTtl: p.minTtl } : {}), ...(p.maxTtl !== undefined ? { maxTtl: p.maxTtl } : {}) };
+    }
+    if (anyTtl) inst.rx.unicastPeerTtl = peerTtl;
+    if (syncGroup !== undefined) inst.syncGroup = syncGroup;
+    this.instances.set(inst.name, inst);
+    this.byActor.set(inst.actor, inst);
+    let table = this.demux.get(config.interface);
+    if (table === undefined) this.demux.set(config.interface, (table = new Array(512).fill(undefined)));
+    table[config.virtualRouterId + (family === 'ipv6' ? 256 : 0)] = inst;
+  }
+
+  /** Instance names, in config order. */
+  instanceNames(): string[] {
+    return [...this.instances.keys()];
+  }
+
+  instanceConfig(name: string): VrrpInstance | undefined {
+    return this.instances.get(name)?.config;
+  }
+
+  /** The address the instance sends from and compares on ties. */
+  primaryAddressOf(name: string): string | undefined {
+    return this.instances.get(name)?.primaryAddress;
+  }
+
+  state(name: string): VrrpState | undefined {
+    return this.instances.get(name)?.state;
+  }
+
+  view(name: string): VrrpInstanceView | undefined {
+    const inst = this.instances.get(name);
+    return inst && inst.snapshot !== undefined ? inst.stepper.view(inst.snapshot) : undefined;
+  }
+
+  views(): VrrpInstanceView[] {
+    const out: VrrpInstanceView[] = [];
+    for (const name of this.instances.keys()) {
+      const v = this.view(name);
+      if (v !== undefined) out.push(v);
+    }
+    return out;
+  }
+
+  /** Malformed packets per instance and drop reason. */
+  malformed(): Record<string, Record<string, number>> {
+    const out: Record<string, Record<string, number>> = {};
+    for (const inst of this.instances.values()) {
+      if (inst.malformed.size > 0) out[inst.name] = Object.fromEntries(inst.malformed);
+    }
+    return out;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /**
+   * Start: a 'config' record, then every instance's init and `startup`, in one batch. Subscribes to
+   * the transport and the journal's committed stream.
+   */
+  start(): void {
+    if (this.running || this.stopped) throw new Error(`${this.node}: engine already started`);
+    this.running = true;
+    const at = this.opts.scheduler.now();
+    this.subscriptions.push(
+      this.opts.journal.committed$.subscribe((rec) => this.onCommitted(rec)),
+      this.opts.transport.receive$.subscribe((pkt) => this.onPacket(pkt)),
+    );
+    this.begin();
+    this.push({ ev: this.event('engine', 'config', 'start', at, this.configSummary()), cause: undefined, force: false, index: -1 });
+    for (const inst of this.instances.values()) {
+      const res = inst.stepper.init(at);
+      inst.snapshot = res.snapshot;
+      inst.state = inst.stepper.view(res.snapshot).state;
+      this.handleResult(inst, res.actions, undefined, undefined, at);
+    }
+    for (const inst of this.instances.values()) this.stepOne(inst, { type: 'startup', at });
+    this.commit();
+    this.armSummaryFlush();
+  }
+
+  /** A tracked (or an instance's own) interface went up or down: one step for every instance concerned. */
+  setInterface(name: string, up: boolean): void {
+    if (!this.running) return;
+    const at = this.opts.scheduler.now();
+    this.begin();
+    for (const inst of this.instances.values()) {
+      const c = inst.config;
+      if (c.interface === name || c.trackInterface.some((t) => t.name === name) || inst.syncGroup?.trackInterface.some((t) => t.name === name)) {
+        this.stepOne(inst, { type: 'interface', at, name, up });
+      }
+    }
+    this.commit();
+  }
+
+  /** A vrrp_script reached a new result (after rise/fall). */
+  setScript(name: string, ok: boolean): void {
+    if (!this.running) return;
+    const at = this.opts.scheduler.now();
+    this.begin();
+    for (const inst of this.instances.values()) {
+      if (inst.config.trackScript.some((t) => t.name === name) || inst.syncGroup?.trackScript.some((t) => t.name === name)) {
+        this.stepOne(inst, { type: 'script', at, name, ok });
+      }
+    }
+    this.commit();
+  }
+
+  /** Feed one input to one instance (replay, tests). */
+  feed(instance: string, input: VrrpInput): void {
+    const inst = this.instances.get(instance);
+    if (inst === undefined) throw new Error(`${this.node}: no vrrp_instance ${instance}`);
+    if (!this.running) return;
+    this.begin();
+    this.stepOne(inst, input);
+    this.commit();
+  }
+
+  /**
+   * Graceful stop (SIGTERM): every instance gets `shutdown` in one step (a MASTER sends its
+   * priority-0 advert), open summaries are closed, then the engine lets go of everything.
+   */
+  stop(): void {
+    if (!this.running) return;
+    const at = this.opts.scheduler.now();
+    this.begin();
+    for (const inst of this.instances.values()) this.stepOne(inst, { type: 'shutdown', at });
+    this.commit();
+    this.flushSummaries(true);
+    this.detach();
+  }
+
+  /** A crash: no shutdown, no priority-0 advert, nothing more logged; timers and sockets vanish. */
+  crash(): void {
+    if (!this.running) return;
+    this.detach();
+  }
+
+  private detach(): void {
+    this.running = false;
+    this.stopped = true;
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.subscriptions.length = 0;
+    for (const inst of this.instances.values()) {
+      for (const h of inst.timers.values()) this.opts.scheduler.cancel(h);
+      inst.timers.clear();
+    }
+    if (this.flushTimer !== undefined) this.opts.scheduler.cancel(this.flushTimer);
+    this.flushTimer = undefined;
+    this.effectsSubject.complete();
+  }
+
+  // ---- receive path -------------------------------------------------------------------------
+
+  private onPacket(pkt: ReceivedVrrpPacket): void {
+    if (!this.running) return;
+    const payload = pkt.payload;
+    const table = this.demux.get(pkt.ifname);
+    if (table === undefined) {
+      this.stats.unmatchedPackets++;
+      return;
+    }
+    if (payload.length < 8) {
+      this.stats.runtPackets++;
+      return;
+    }
+    // VRID demultiplexing comes before keepalived's vrrp_check_packet, as in keepalived.
+    const inst = table[payload[1]! + (pkt.family === 'ipv6' ? 256 : 0)];
+    if (inst === undefined) {
+      this.stats.unmatchedPackets++;
+      return;
+    }
+    const rx = inst.rx;
+    rx.src = pkt.src;
+    rx.dst = pkt.dst;
+    rx.ttl = pkt.ttl;
+    if (inst.skipCheckAdvAddr) rx.skipCheckAdvAddr = inst.stepper.view(inst.snapshot).masterAddress === pkt.src;
+    const res = this.opts.codec.validate(payload, rx);
+    if (!res.ok) {
+      inst.malformed.set(res.reason, (inst.malformed.get(res.reason) ?? 0) + 1);
+      const drop: DropData = { type: 'drop', at: pkt.at, src: pkt.src, reason: res.reason };
+      if (res.detail !== undefined) drop.detail = res.detail;
+      this.begin();
+      this.push({ ev: this.event(inst.actor, 'input', 'drop', pkt.at, drop), cause: undefined, force: false, index: -1 });
+      this.commit();
+      return;
+    }
+    const adv = res.advert;
+    this.begin();
+    this.stepOne(inst, {
+      type: 'advert',
+      at: pkt.at,
+      src: pkt.src,
+      priority: adv.priority,
+      maxAdverIntCs: adv.maxAdverIntCs,
+      addresses: adv.addresses,
+    });
+    this.commit();
+  }
+
+  // ---- stepping -----------------------------------------------------------------------------
+
+  private stepOne(inst: InstanceRuntime, input: VrrpInput, depth = 0): void {
+    const res = inst.stepper.step(inst.snapshot, input);
+    this.stats.steps++;
+    inst.snapshot = res.snapshot;
+    const inputP: Pending = {
+      ev: this.event(inst.actor, 'input', input.type, input.at, input),
+      cause: undefined,
+      force: res.transition !== undefined,
+      index: -1,
+    };
+    this.push(inputP);
+    this.handleResult(inst, res.actions, res.transition, inputP, input.at);
+    const t = res.transition;
+    if (t === undefined) return;
+    inst.state = t.to;
+    // A sync group moves together: the other members get their `syncGroup` input in this same
+    // step. A transition that was itself caused by the group does not echo back.
+    if (inst.syncGroup !== undefined && input.type !== 'syncGroup' && depth < MAX_CASCADE) {
+      for (const { instance, input: next } of this.opts.machines.syncGroupInputs(inst.syncGroup, inst.name, t, input.at)) {
+        const other = this.instances.get(instance);
+        if (other !== undefined && other !== inst) this.stepOne(other, next, depth + 1);
+      }
+    }
+  }
+
+  private handleResult(
+    inst: InstanceRuntime,
+    actions: VrrpAction[],
+    transition: Transition | undefined,
+    cause: Pending | undefined,
+    at: number,
+  ): void {
+    if (transition !== undefined) {
+      const priority = inst.snapshot === undefined ? undefined : inst.stepper.view(inst.snapshot).effectivePriority;
+      this.push({
+        ev: this.event(inst.actor, 'transition', transition.to, at, { ...transition, priority }),
+        cause,
+        force: false,
+        index: -1,
+      });
+    }
+    for (const action of actions) {
+      switch (action.type) {
+        case 'armTimer':
+          this.armTimer(inst, action.timer, action.delayMs);
+          break;
+        case 'cancelTimer': {
+          const h = inst.timers.get(action.timer);
+          if (h !== undefined) {
+            this.opts.scheduler.cancel(h);
+            inst.timers.delete(action.timer);
+          }
+          break;
+        }
+        default:
+          this.push({ ev: this.event(inst.actor, 'effect', action.type, at, action), cause, force: false, index: -1 });
+      }
+    }
+  }
+
+  private armTimer(inst: InstanceRuntime, timer: VrrpTimer, delayMs: number): void {
+    const sched = this.opts.scheduler;
+    const old = inst.timers.get(timer);
+    if (old !== undefined) {
+      // Re-arming (a backup's master-down timer at every advert) moves the timer in place.
+      const moved = sched.rearm(old, delayMs);
+      if (moved !== undefined) {
+        if (moved !== old) inst.timers.set(timer, moved);
+        return;
+      }
+    }
+    let fire = inst.fire.get(timer);
+    if (fire === undefined) {
+      fire = () => {
+        inst.timers.delete(timer);
+        if (!this.running) return;
+        this.begin();
+        this.stepOne(inst, { type: 'timer', at: sched.now(), timer });
+        this.commit();
+      };
+      inst.fire.set(timer, fire);
+    }
+    inst.timers.set(timer, sched.after(delayMs, fire));
+  }
+
+  // ---- journaling ---------------------------------------------------------------------------
+
+  private event(actor: string, kind: EventKind, type: string, at: number, data: unknown): NewEvent {
+    return { wallTime: this.wallClock(), monoTime: at, node: this.node, actor, kind, type, data };
+  }
+
+  private begin(): void {
+    if (this.inBatch) throw new Error('engine step re-entered');
+    this.inBatch = true;
+  }
+
+  private push(p: Pending): void {
+    this.batch.push(p);
+    if (p.force) markForced(p.ev);
+  }
+
+  /**
+   * One journal batch: every event offered to the summarizer (steady repeats fold away), causes
+   * resolved to seq numbers, one append; then the folded effects go to the adapters (their stream's
+   * first occurrence was committed; they repeat it).
+   */
+  private commit(): void {
+    const batch = this.batch;
+    this.batch = this.spare;
+    this.spare = batch;
+    this.inBatch = false;
+    if (batch.length === 0) return;
+    const summarizer = this.opts.summarizer;
+    const journal = this.opts.journal;
+    // Allocated only when something is logged: a steady step folds away completely.
+    let out: NewEvent[] | undefined;
+    // Local: an adapter that feeds an input while this batch is emitted gets a batch of its own.
+    let folded: EngineEffect[] | undefined;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i]!;
+      // An index for now, made a seq below; an input folded into a summary has none to give.
+      if (p.cause !== undefined && p.cause.index >= 0) p.ev.cause = p.cause.index;
+      const res = summarizer === undefined ? undefined : summarizer.offer(p.ev);
+      if (res === undefined || (res.length > 0 && res[res.length - 1] === p.ev)) {
+        out ??= [];
+        if (res === undefined) out.push(p.ev);
+        else for (let k = 0; k < res.length; k++) out.push(res[k]!);
+        p.index = out.length - 1;
+      } else {
+        if (res.length > 0) {
+          // Summaries closed by a folded event (its stream aged out) still go to the log.
+          out ??= [];
+          for (let k = 0; k < res.length; k++) out.push(res[k]!);
+        }
+        if (p.ev.kind === 'effect') {
+          (folded ??= []).push({ node: this.node, instance: this.instanceOf(p.ev.actor), action: p.ev.data as EngineEffect['action'], at: p.ev.monoTime });
+        }
+      }
+    }
+    // Emptied before anything is emitted: an adapter's re-entrant step swaps it in as its batch.
+    batch.length = 0;
+    if (out !== undefined) {
+      const base = journal.nextSeqNumber ?? (journal.lastSeq !== undefined ? journal.lastSeq + 1 : this.trackedNextSeq);
+      for (const ev of out) if (ev.cause !== undefined) ev.cause += base;
+      const records = journal.append(out);
+      if (records.length > 0) {
+        this.trackedNextSeq = records[records.length - 1]!.seq + 1;
+        if (records[0]!.seq !== base) {
+          // Someone else appended in between: re-base the causes (the records are ours to fix).
+          const shift = records[0]!.seq - base;
+          for (const r of records) if (r.cause !== undefined) r.cause += shift;
+        }
+      }
+    }
+    if (folded !== undefined) {
+      for (const f of folded) this.effectsSubject.next(f);
+    }
+    this.opts.afterStep?.(this);
+  }
+
+  private instanceOf(actor: string): string {
+    return this.byActor.get(actor)?.name ?? actor;
+  }
+
+  private onCommitted(rec: EventRecord): void {
+    if (rec.kind !== 'effect' || rec.node !== this.node) return;
+    const inst = this.byActor.get(rec.actor);
+    if (inst === undefined) return;
+    this.effectsSubject.next({
+      node: this.node,
+      instance: inst.name,
+      action: rec.data as EngineEffect['action'],
+      at: rec.monoTime,
+      seq: rec.seq,
+    });
+  }
+
+  private armSummaryFlush(): void {
+    if (this.opts.summarizer === undefined) return;
+    const every = this.opts.summaryFlushMs ?? 60_000;
+    const tick = (): void => {
+      if (!this.running) return;
+      this.flushSummaries(false);
+      this.flushTimer = this.opts.scheduler.after(every, tick);
+    };
+    this.flushTimer = this.opts.scheduler.after(every, tick);
+  }
+
+  private flushSummaries(all: boolean): void {
+    const s = this.opts.summarizer;
+    if (s === undefined) return;
+    const out = s.flush(this.opts.scheduler.now(), all);
+    if (out.length > 0) {
+      const records = this.opts.journal.append(out);
+      if (records.length > 0) this.trackedNextSeq = records[records.length - 1]!.seq + 1;
+    }
+  }
+
+  private configSummary(): unknown {
+    return {
+      routerId: this.globals.routerId,
+      instances: [...this.instances.values()].map((i) => ({
+        name: i.name,
+        interface: i.config.interface,
+        vrid: i.config.virtualRouterId,
+        priority: i.config.priority,
+        version: i.config.version,
+        primaryAddress: i.primaryAddress,
+      })),
+      files: this.opts.config.files,
+    };
+  }
+}

@@ -1,0 +1,248 @@
+/**
+ * The engine's clock and timers. Machines never read a clock: the engine stamps every input with
+ * `now()` and fires the timers the machines arm. Two implementations share one interface:
+ *
+ * - `VirtualScheduler`: a discrete-event scheduler on virtual time (simulate, tests, replay). Time
+ *   only moves when the next event is due, so an hour of virtual time costs what its events cost.
+ * - `RealTimeScheduler`: the daemon's twin on a monotonic clock, one `setTimeout` per timer.
+ *
+ * Times are milliseconds (fractions allowed: a v3 skew time is not a whole number of ms).
+ */
+
+export interface Clock {
+  /** Milliseconds since the run started (virtual or monotonic). */
+  now(): number;
+}
+
+/** An armed timer; `cancel` takes it back, `rearm` moves it. Opaque to callers. */
+export type TimerHandle = object;
+
+export interface Scheduler extends Clock {
+  /** Run `fn` at absolute time `deadline` (clamped to now). Same deadline: first armed, first run. */
+  at(deadline: number, fn: () => void): TimerHandle;
+  /** Run `fn` after `delayMs` from now. */
+  after(delayMs: number, fn: () => void): TimerHandle;
+  /** Cancel an armed timer; returns false if it already ran or was cancelled. */
+  cancel(handle: TimerHandle): boolean;
+  /**
+   * Move an armed timer to `now + delayMs` with the same callback (as if cancelled and armed anew,
+   * FIFO rank included); returns the handle to keep, or undefined if it had already run or been
+   * cancelled (then nothing is armed).
+   */
+  rearm(handle: TimerHandle, delayMs: number): TimerHandle | undefined;
+}
+
+/** A heap entry. `fn` is cleared when the entry is cancelled or has run (lazy deletion). */
+interface Entry {
+  /** The heap key: when the entry comes to the top. */
+  deadline: number;
+  /** Arming order: breaks ties so equal deadlines run first-in first-out. */
+  order: number;
+  fn: (() => void) | undefined;
+  /**
+   * Set by `rearm` to a LATER deadline: the entry stays where it is in the heap and, when it comes
+   * to the top, goes back in at `due` (with the rank of the re-arming). A master-down timer pushed
+   * back by every advert then costs no heap operation and no allocation per advert.
+   */
+  due: number;
+  dueOrder: number;
+}
+
+/**
+ * A binary min-heap on (deadline, order). Cancelled entries stay in the heap until they reach the
+ * top (lazy deletion): re-arming a master-down timer on every advert is then O(log n) with no search,
+ * and the heap holds at most a few dead entries per live timer.
+ */
+export class VirtualScheduler implements Scheduler {
+  private heap: Entry[] = [];
+  private time: number;
+  private nextOrder = 0;
+  private live = 0;
+
+  constructor(startMs = 0) {
+    this.time = startMs;
+  }
+
+  now(): number {
+    return this.time;
+  }
+
+  at(deadline: number, fn: () => void): TimerHandle {
+    const d = deadline < this.time ? this.time : deadline;
+    const entry: Entry = { deadline: d, order: this.nextOrder++, fn, due: d, dueOrder: 0 };
+    entry.dueOrder = entry.order;
+    this.push(entry);
+    this.live++;
+    return entry;
+  }
+
+  after(delayMs: number, fn: () => void): TimerHandle {
+    return this.at(this.time + (delayMs > 0 ? delayMs : 0), fn);
+  }
+
+  cancel(handle: TimerHandle): boolean {
+    const entry = handle as Entry;
+    if (entry.fn === undefined) return false;
+    entry.fn = undefined;
+    this.live--;
+    return true;
+  }
+
+  rearm(handle: TimerHandle, delayMs: number): TimerHandle | undefined {
+    const entry = handle as Entry;
+    const fn = entry.fn;
+    if (fn === undefined) return undefined;
+    const due = this.time + (delayMs > 0 ? delayMs : 0);
+    if (due >= entry.deadline) {
+      entry.due = due;
+      entry.dueOrder = this.nextOrder++;
+      return entry;
+    }
+    // Earlier than its place in the heap: it needs a new place.
+    this.cancel(entry);
+    return this.at(due, fn);
+  }
+
+  /** Number of armed (not cancelled, not yet run) timers. */
+  pending(): number {
+    return this.live;
+  }
+
+  /** Deadline of the next live timer, or undefined when none is armed. */
+  nextDeadline(): number | undefined {
+    this.settleTop();
+    return this.heap.length > 0 ? this.heap[0]!.deadline : undefined;
+  }
+
+  /**
+   * Run the next due timer (advancing time to its deadline). Returns false when none is armed or
+   * the next one lies beyond `limit`.
+   */
+  runNext(limit = Infinity): boolean {
+    this.settleTop();
+    const top = this.heap[0];
+    if (top === undefined || top.deadline > limit) return false;
+    this.pop();
+    const fn = top.fn!;
+    top.fn = undefined;
+    this.live--;
+    this.time = top.deadline;
+    fn();
+    return true;
+  }
+
+  /**
+   * Run every timer due at or before `until` (including ones armed meanwhile), then set the time to
+   * `until`. Returns how many ran.
+   */
+  runUntil(until: number): number {
+    let n = 0;
+    while (this.runNext(until)) n++;
+    if (until > this.time) this.time = until;
+    return n;
+  }
+
+  /** `runUntil(now + ms)`. */
+  advance(ms: number): number {
+    return this.runUntil(this.time + ms);
+  }
+
+  /** Drop cancelled entries from the top and move pushed-back ones to their real deadline. */
+  private settleTop(): void {
+    const heap = this.heap;
+    while (heap.length > 0) {
+      const top = heap[0]!;
+      if (top.fn === undefined) this.pop();
+      else if (top.due > top.deadline || (top.due === top.deadline && top.dueOrder !== top.order)) {
+        this.pop();
+        top.deadline = top.due;
+        top.order = top.dueOrder;
+        this.push(top);
+      } else break;
+    }
+  }
+
+  private static less(a: Entry, b: Entry): boolean {
+    return a.deadline < b.deadline || (a.deadline === b.deadline && a.order < b.order);
+  }
+
+  private push(e: Entry): void {
+    const heap = this.heap;
+    let i = heap.length;
+    heap.push(e);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      const p = heap[parent]!;
+      if (!VirtualScheduler.less(e, p)) break;
+      heap[i] = p;
+      i = parent;
+    }
+    heap[i] = e;
+  }
+
+  private pop(): void {
+    const heap = this.heap;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n === 0) return;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && VirtualScheduler.less(heap[r]!, heap[l]!) ? r : l;
+      if (!VirtualScheduler.less(heap[c]!, last)) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = last;
+  }
+}
+
+interface RealEntry {
+  deadline: number;
+  timeout: ReturnType<typeof setTimeout> | undefined;
+  fn: (() => void) | undefined;
+}
+
+/**
+ * The daemon's scheduler: monotonic time (performance.now, immune to wall-clock steps) since
+ * construction, and a setTimeout per timer. Node runs equal-deadline timeouts in arming order, so the
+ * FIFO rule of the virtual scheduler holds here too.
+ */
+export class RealTimeScheduler implements Scheduler {
+  private readonly origin = performance.now();
+
+  now(): number {
+    return performance.now() - this.origin;
+  }
+
+  at(deadline: number, fn: () => void): TimerHandle {
+    return this.after(deadline - this.now(), fn);
+  }
+
+  after(delayMs: number, fn: () => void): TimerHandle {
+    const delay = delayMs > 0 ? delayMs : 0;
+    const entry: RealEntry = { deadline: this.now() + delay, timeout: undefined, fn };
+    entry.timeout = setTimeout(() => {
+      entry.timeout = undefined;
+      fn();
+    }, delay);
+    return entry;
+  }
+
+  cancel(handle: TimerHandle): boolean {
+    const entry = handle as RealEntry;
+    if (entry.timeout === undefined) return false;
+    clearTimeout(entry.timeout);
+    entry.timeout = undefined;
+    return true;
+  }
+
+  rearm(handle: TimerHandle, delayMs: number): TimerHandle | undefined {
+    const entry = handle as RealEntry;
+    if (entry.timeout === undefined || entry.fn === undefined) return undefined;
+    this.cancel(entry);
+    return this.after(delayMs, entry.fn);
+  }
+}
