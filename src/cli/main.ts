@@ -22,6 +22,21 @@ export const COMMANDS: Command[] = [
     summary: 'check configuration files; several files = one per node, linted across nodes',
     run: async (argv) => (await import('./check-config.js')).main(argv),
   },
+  {
+    name: 'simulate',
+    summary: 'run node configurations on a simulated LAN in virtual time, with scripted faults',
+    run: async (argv) => (await import('./simulate.js')).main(argv),
+  },
+  {
+    name: 'replay',
+    summary: 'explain and re-run recorded failovers from event logs (one DIR per node)',
+    run: async (argv) => (await import('./replay.js')).main(argv),
+  },
+  {
+    name: 'genhash',
+    summary: 'print the MD5 digest of a URL that HTTP_GET / SSL_GET compare',
+    run: async (argv) => (await import('./genhash.js')).main(argv),
+  },
 ];
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';

@@ -1,0 +1,10 @@
+{
+  "targets": [
+    {
+      "target_name": "kts_net",
+      "sources": ["kts_net.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
+    }
+  ]
+}

@@ -1,0 +1,396 @@
+/*
+ * kts_net: the two socket operations Node cannot do by itself and raw-socket does not offer.
+ *
+ *  - packetSend(ifindex, frame): send a complete Ethernet frame on an AF_PACKET SOCK_RAW socket
+ *    (gratuitous ARP, unsolicited NA: their Ethernet source / ARP sender must be chosen by us).
+ *  - Raw6Socket: an IPv6 raw socket (protocol 112 for VRRP) whose receive path uses recvmsg with
+ *    IPV6_RECVHOPLIMIT and IPV6_RECVPKTINFO, because RFC 5798 §7.1 requires the receiver to check
+ *    the hop limit is 255, and an IPv6 raw socket never hands the IPv6 header to user space.
+ *    It is driven by a libuv poll handle on the main loop: no threads, so callbacks into JS are
+ *    made directly (napi_make_callback).
+ *
+ * Errors are thrown as Error objects with `code` set to the errno name ("ENODEV", ...).
+ */
+#include <node_api.h>
+#include <uv.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define RECV_BUFFER 8192
+
+static int packet_fd = -1;
+
+static napi_value throw_errno(napi_env env, const char *what, int err) {
+  char msg[256];
+  const char *name = strerrorname_np(err);
+  snprintf(msg, sizeof msg, "%s: %s", what, strerror(err));
+  napi_throw_error(env, name ? name : "EUNKNOWN", msg);
+  return NULL;
+}
+
+static napi_value throw_type(napi_env env, const char *msg) {
+  napi_throw_type_error(env, NULL, msg);
+  return NULL;
+}
+
+static int get_int(napi_env env, napi_value v, int32_t *out) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_number) return 0;
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+static int get_bytes(napi_env env, napi_value v, void **data, size_t *len) {
+  bool is;
+  if (napi_is_buffer(env, v, &is) == napi_ok && is) return napi_get_buffer_info(env, v, data, len) == napi_ok;
+  if (napi_is_typedarray(env, v, &is) == napi_ok && is) {
+    napi_typedarray_type type;
+    size_t count, offset;
+    napi_value ab;
+    void *base;
+    if (napi_get_typedarray_info(env, v, &type, &count, &base, &ab, &offset) != napi_ok || type != napi_uint8_array) return 0;
+    *data = base;
+    *len = count;
+    return 1;
+  }
+  return 0;
+}
+
+/* packetSend(ifindex: number, frame: Uint8Array): number (bytes sent). */
+static napi_value packet_send(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t ifindex;
+  void *frame;
+  size_t len;
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2 || !get_int(env, argv[0], &ifindex) || ifindex <= 0) return throw_type(env, "packetSend: ifindex must be a positive integer");
+  if (!get_bytes(env, argv[1], &frame, &len)) return throw_type(env, "packetSend: frame must be a Uint8Array");
+  if (len < ETH_HLEN || len > 9216) return throw_type(env, "packetSend: frame must be 14..9216 bytes");
+  if (packet_fd < 0) {
+    /* Protocol 0: this socket only sends, the kernel queues nothing to it. */
+    packet_fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (packet_fd < 0) return throw_errno(env, "packetSend: socket(AF_PACKET)", errno);
+  }
+  const unsigned char *f = frame;
+  struct sockaddr_ll sll;
+  memset(&sll, 0, sizeof sll);
+  sll.sll_family = AF_PACKET;
+  sll.sll_ifindex = ifindex;
+  sll.sll_protocol = htons((uint16_t)((f[12] << 8) | f[13]));
+  sll.sll_halen = ETH_ALEN;
+  memcpy(sll.sll_addr, f, ETH_ALEN);
+  ssize_t n = sendto(packet_fd, frame, len, 0, (struct sockaddr *)&sll, sizeof sll);
+  if (n < 0) return throw_errno(env, "packetSend: sendto", errno);
+  napi_value r;
+  napi_create_int64(env, n, &r);
+  return r;
+}
+
+/* ---- Raw6Socket ---- */
+
+typedef struct {
+  napi_env env;
+  int fd;
+  int ifindex;
+  uv_poll_t *poll; /* NULL once closed */
+  napi_ref on_message;
+  napi_async_context async_ctx;
+  unsigned char buf[RECV_BUFFER];
+} raw6_t;
+
+static void on_poll_closed(uv_handle_t *h) { free(h); }
+
+static void raw6_close(raw6_t *s) {
+  if (s->poll) {
+    uv_poll_stop(s->poll);
+    uv_close((uv_handle_t *)s->poll, on_poll_closed);
+    s->poll = NULL;
+  }
+  if (s->fd >= 0) {
+    close(s->fd);
+    s->fd = -1;
+  }
+  if (s->on_message) {
+    napi_delete_reference(s->env, s->on_message);
+    s->on_message = NULL;
+  }
+}
+
+static napi_value copy_buffer(napi_env env, const void *data, size_t len) {
+  napi_value b;
+  void *unused;
+  napi_create_buffer_copy(env, len, data, &unused, &b);
+  return b;
+}
+
+/* Calls onMessage(err, payload, src, dst, hopLimit, ifindex); an exception thrown there is
+ * reported as an uncaught exception, like any other event callback's. */
+static void deliver(raw6_t *s, napi_value *args) {
+  napi_env env = s->env;
+  napi_value cb, recv, result;
+  if (!s->on_message || napi_get_reference_value(env, s->on_message, &cb) != napi_ok || !cb) return;
+  /* MakeCallback needs an object receiver; the global object, as for a plain function call. */
+  napi_get_global(env, &recv);
+  if (napi_make_callback(env, s->async_ctx, recv, cb, 6, args, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+}
+
+static void on_readable(uv_poll_t *h, int status, int events) {
+  raw6_t *s = h->data;
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  /* Drain what is queued; stop at EAGAIN. Bounded so a flood cannot starve the loop. */
+  for (int round = 0; round < 64 && s->fd >= 0 && s->poll; round++) {
+    struct sockaddr_in6 from;
+    union {
+      struct cmsghdr align;
+      unsigned char space[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+    } control;
+    struct iovec iov = {s->buf, sizeof s->buf};
+    struct msghdr msg;
+    memset(&msg, 0, sizeof msg);
+    msg.msg_name = &from;
+    msg.msg_namelen = sizeof from;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.space;
+    msg.msg_controllen = sizeof control.space;
+    ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+    napi_value args[6];
+    for (int i = 0; i < 6; i++) napi_get_undefined(env, &args[i]);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
+      napi_value code, text;
+      const char *name = strerrorname_np(errno);
+      napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
+      napi_create_string_utf8(env, strerror(errno), NAPI_AUTO_LENGTH, &text);
+      napi_create_error(env, code, text, &args[0]);
+      deliver(s, args);
+      break;
+    }
+    int hop_limit = -1;
+    int ifindex = s->ifindex;
+    const struct in6_addr *dst = NULL;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != IPPROTO_IPV6) continue;
+      if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+        memcpy(&hop_limit, CMSG_DATA(c), sizeof(int));
+      } else if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+        struct in6_pktinfo *pi = (struct in6_pktinfo *)CMSG_DATA(c);
+        dst = &pi->ipi6_addr;
+        ifindex = (int)pi->ipi6_ifindex;
+      }
+    }
+    size_t len = (size_t)n > sizeof s->buf ? sizeof s->buf : (size_t)n;
+    args[1] = copy_buffer(env, s->buf, len);
+    args[2] = copy_buffer(env, &from.sin6_addr, 16);
+    if (dst) args[3] = copy_buffer(env, dst, 16);
+    napi_create_int32(env, hop_limit, &args[4]);
+    napi_create_int32(env, ifindex, &args[5]);
+    deliver(s, args);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void raw6_finalize(napi_env env, void *data, void *hint) {
+  raw6_t *s = data;
+  raw6_close(s);
+  /* Not in raw6_close: close() may be called from inside the callback this context belongs to. */
+  if (s->async_ctx) napi_async_destroy(env, s->async_ctx);
+  free(s);
+}
+
+static raw6_t *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+  napi_value self;
+  raw6_t *s = NULL;
+  napi_get_cb_info(env, info, argc, argv, &self, NULL);
+  if (napi_unwrap(env, self, (void **)&s) != napi_ok || !s) {
+    throw_type(env, "Raw6Socket: not a socket");
+    return NULL;
+  }
+  return s;
+}
+
+/* new Raw6Socket(ifname: string, ifindex: number, protocol: number, onMessage: Function) */
+static napi_value raw6_new(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4], self;
+  char ifname[IFNAMSIZ];
+  size_t namelen;
+  int32_t ifindex, protocol;
+  napi_valuetype t;
+  napi_get_cb_info(env, info, &argc, argv, &self, NULL);
+  /* Measure first: napi_get_value_string_utf8 would silently cut a long name to another one. */
+  if (argc < 4 || napi_get_value_string_utf8(env, argv[0], NULL, 0, &namelen) != napi_ok || namelen == 0 || namelen >= IFNAMSIZ ||
+      napi_get_value_string_utf8(env, argv[0], ifname, sizeof ifname, &namelen) != napi_ok)
+    return throw_type(env, "Raw6Socket: ifname must be a non-empty string of at most 15 bytes");
+  if (!get_int(env, argv[1], &ifindex) || ifindex <= 0) return throw_type(env, "Raw6Socket: ifindex must be a positive integer");
+  if (!get_int(env, argv[2], &protocol) || protocol < 0 || protocol > 255) return throw_type(env, "Raw6Socket: protocol must be 0..255");
+  if (napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function) return throw_type(env, "Raw6Socket: onMessage must be a function");
+
+  int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return throw_errno(env, "Raw6Socket: socket(AF_INET6, SOCK_RAW)", errno);
+  int on = 1;
+  if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)namelen + 1) < 0 ||
+      setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on) < 0 ||
+      setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on) < 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "Raw6Socket: setsockopt", err);
+  }
+
+  raw6_t *s = calloc(1, sizeof *s);
+  if (!s) {
+    close(fd);
+    return throw_errno(env, "Raw6Socket", ENOMEM);
+  }
+  s->env = env;
+  s->fd = fd;
+  s->ifindex = ifindex;
+  s->poll = malloc(sizeof *s->poll);
+  uv_loop_t *loop;
+  napi_value resource_name;
+  napi_get_uv_event_loop(env, &loop);
+  napi_create_string_utf8(env, "kts_net.Raw6Socket", NAPI_AUTO_LENGTH, &resource_name);
+  if (!s->poll || uv_poll_init(loop, s->poll, fd) != 0) {
+    free(s->poll);
+    s->poll = NULL;
+    raw6_close(s);
+    free(s);
+    return throw_errno(env, "Raw6Socket: uv_poll_init", EINVAL);
+  }
+  s->poll->data = s;
+  napi_create_reference(env, argv[3], 1, &s->on_message);
+  napi_async_init(env, NULL, resource_name, &s->async_ctx);
+  uv_poll_start(s->poll, UV_READABLE, on_readable);
+  napi_wrap(env, self, s, raw6_finalize, NULL, NULL);
+  return self;
+}
+
+/* setOption(level: number, name: number, value: number | Uint8Array): void */
+static napi_value raw6_set_option(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  raw6_t *s = unwrap(env, info, &argc, argv);
+  int32_t level, name, ival;
+  void *data;
+  size_t len;
+  if (!s) return NULL;
+  if (s->fd < 0) return throw_errno(env, "Raw6Socket.setOption", EBADF);
+  if (argc < 3 || !get_int(env, argv[0], &level) || !get_int(env, argv[1], &name)) return throw_type(env, "setOption(level, name, value)");
+  int r;
+  if (get_int(env, argv[2], &ival)) r = setsockopt(s->fd, level, name, &ival, sizeof ival);
+  else if (get_bytes(env, argv[2], &data, &len)) r = setsockopt(s->fd, level, name, data, (socklen_t)len);
+  else return throw_type(env, "setOption: value must be a number or a Uint8Array");
+  if (r < 0) return throw_errno(env, "Raw6Socket.setOption", errno);
+  return NULL;
+}
+
+/*
+ * send(payload: Uint8Array, dst: Uint8Array(16), src?: Uint8Array(16), hopLimit?: number): number
+ * src goes in IPV6_PKTINFO (the VRRP source must be the interface's link-local address, RFC 5798
+ * §5.1.2.1), hopLimit in IPV6_HOPLIMIT; the scope of a link-local destination is the socket's
+ * interface.
+ */
+static napi_value raw6_send(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  raw6_t *s = unwrap(env, info, &argc, argv);
+  void *payload, *dst, *src = NULL;
+  size_t plen, dlen, slen = 0;
+  int32_t hop_limit = -1;
+  napi_valuetype t;
+  if (!s) return NULL;
+  if (s->fd < 0) return throw_errno(env, "Raw6Socket.send", EBADF);
+  if (argc < 2 || !get_bytes(env, argv[0], &payload, &plen) || !get_bytes(env, argv[1], &dst, &dlen) || dlen != 16)
+    return throw_type(env, "send(payload, dst16, src16?, hopLimit?)");
+  if (argc > 2 && napi_typeof(env, argv[2], &t) == napi_ok && t != napi_undefined && t != napi_null) {
+    if (!get_bytes(env, argv[2], &src, &slen) || slen != 16) return throw_type(env, "send: src must be 16 bytes");
+  }
+  if (argc > 3 && napi_typeof(env, argv[3], &t) == napi_ok && t != napi_undefined && t != napi_null) {
+    if (!get_int(env, argv[3], &hop_limit) || hop_limit < 0 || hop_limit > 255) return throw_type(env, "send: hopLimit must be 0..255");
+  }
+  struct sockaddr_in6 to;
+  memset(&to, 0, sizeof to);
+  to.sin6_family = AF_INET6;
+  memcpy(&to.sin6_addr, dst, 16);
+  to.sin6_scope_id = (uint32_t)s->ifindex;
+  union {
+    struct cmsghdr align;
+    unsigned char space[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+  } control;
+  memset(&control, 0, sizeof control);
+  struct iovec iov = {payload, plen};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = &to;
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  size_t clen = 0;
+  msg.msg_control = control.space;
+  msg.msg_controllen = sizeof control.space;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (hop_limit >= 0) {
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_HOPLIMIT;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &hop_limit, sizeof(int));
+    clen += CMSG_SPACE(sizeof(int));
+    c = (struct cmsghdr *)(control.space + clen);
+  }
+  if (src) {
+    struct in6_pktinfo pi;
+    memset(&pi, 0, sizeof pi);
+    memcpy(&pi.ipi6_addr, src, 16);
+    pi.ipi6_ifindex = (unsigned)s->ifindex;
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof pi);
+    memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    clen += CMSG_SPACE(sizeof pi);
+  }
+  msg.msg_controllen = clen;
+  if (clen == 0) msg.msg_control = NULL;
+  ssize_t n = sendmsg(s->fd, &msg, MSG_DONTWAIT);
+  if (n < 0) return throw_errno(env, "Raw6Socket.send", errno);
+  napi_value r;
+  napi_create_int64(env, n, &r);
+  return r;
+}
+
+static napi_value raw6_close_js(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  raw6_t *s = unwrap(env, info, &argc, NULL);
+  if (s) raw6_close(s);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_value fn, cls;
+  napi_create_function(env, "packetSend", NAPI_AUTO_LENGTH, packet_send, NULL, &fn);
+  napi_set_named_property(env, exports, "packetSend", fn);
+  napi_property_descriptor methods[] = {
+      {"setOption", NULL, raw6_set_option, NULL, NULL, NULL, napi_default_method, NULL},
+      {"send", NULL, raw6_send, NULL, NULL, NULL, napi_default_method, NULL},
+      {"close", NULL, raw6_close_js, NULL, NULL, NULL, napi_default_method, NULL},
+  };
+  napi_define_class(env, "Raw6Socket", NAPI_AUTO_LENGTH, raw6_new, NULL, sizeof methods / sizeof methods[0], methods, &cls);
+  napi_set_named_property(env, exports, "Raw6Socket", cls);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)

@@ -1,0 +1,73 @@
+/**
+ * Loader for the small N-API addon in native/ (kts_net.node): AF_PACKET frame send and an IPv6 raw
+ * socket whose receive path reports the hop limit. Loaded lazily, so code that never sends a GARP
+ * or opens an IPv6 VRRP socket runs without it; a missing build is a typed error, not a throw at
+ * import time.
+ *
+ * Build: `cd native && node "$(dirname "$(which npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir=/usr`
+ * (KTS_NET_ADDON=/path/to/kts_net.node overrides where it is looked for).
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Callback of a Raw6Socket: one call per datagram (or one with `err` set when recvmsg fails). */
+export type Raw6MessageCallback = (
+  err: (Error & { code?: string }) | undefined,
+  payload: Buffer | undefined,
+  src: Buffer | undefined,
+  dst: Buffer | undefined,
+  /** From IPV6_HOPLIMIT; -1 when the kernel gave none. */
+  hopLimit: number | undefined,
+  ifindex: number | undefined,
+) => void;
+
+export interface Raw6Socket {
+  setOption(level: number, name: number, value: number | Uint8Array): void;
+  /** Returns bytes sent; throws an Error with `code` (errno name) on failure. */
+  send(payload: Uint8Array, dst: Uint8Array, src?: Uint8Array, hopLimit?: number): number;
+  close(): void;
+}
+
+export interface KtsNet {
+  /** Send a whole Ethernet frame on interface `ifindex`; bytes sent, or throws with `code`. */
+  packetSend(ifindex: number, frame: Uint8Array): number;
+  Raw6Socket: new (ifname: string, ifindex: number, protocol: number, onMessage: Raw6MessageCallback) => Raw6Socket;
+}
+
+export type NativeLoad = { ok: true; addon: KtsNet } | { ok: false; error: string };
+
+const ADDON_RELATIVE = join('native', 'build', 'Release', 'kts_net.node');
+let cached: NativeLoad | undefined;
+
+/** Where the addon is looked for: $KTS_NET_ADDON, else `native/build/Release` in an enclosing folder. */
+export function addonCandidates(): string[] {
+  const out: string[] = [];
+  const env = process.env['KTS_NET_ADDON'];
+  if (env) out.push(env);
+  // Walk up from this file: it runs from src/adapters/linux (tsx) or dist/src/adapters/linux (built).
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 8; i++) {
+    out.push(join(dir, ADDON_RELATIVE));
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return out;
+}
+
+export function loadNative(): NativeLoad {
+  if (cached) return cached;
+  const path = addonCandidates().find((p) => existsSync(p));
+  if (!path) {
+    cached = { ok: false, error: 'the kts_net addon is not built (run node-gyp rebuild in native/)' };
+    return cached;
+  }
+  try {
+    cached = { ok: true, addon: createRequire(import.meta.url)(path) as KtsNet };
+  } catch (e) {
+    cached = { ok: false, error: `cannot load ${path}: ${(e as Error).message}` };
+  }
+  return cached;
+}

@@ -1,0 +1,339 @@
+/**
+ * The VRRP transport on real sockets: the Linux twin of the simulated LAN (src/adapters/sim-lan.ts),
+ * implementing src/engine/transport.ts.
+ *
+ * One raw socket per interface and family, shared by every instance on it, as keepalived does:
+ *  - IPv4 (raw-socket, IPPROTO_VRRP): SO_BINDTODEVICE, IP_HDRINCL with the header built by
+ *    src/protocol (TTL 255, TOS 0xC0 as keepalived's vrrp_build_ip4, and the source we choose, which
+ *    the v3 checksum's pseudo-header depends on), IP_MULTICAST_IF, loop off, IP_ADD_MEMBERSHIP per
+ *    group. The kernel hands received packets over with their IP header: TTL, TOS, source and
+ *    destination are read from it.
+ *  - IPv6 (the kts_net addon): SO_BINDTODEVICE, IPV6_CHECKSUM at offset 6 (the kernel fills and
+ *    checks the v3 checksum, as keepalived sets it), multicast interface / hops 255 / loop off,
+ *    IPV6_ADD_MEMBERSHIP per group; each send carries the hop limit and the link-local source in
+ *    ancillary data; receive reports the hop limit (IPV6_RECVHOPLIMIT), which RFC 5798 §7.1 checks.
+ *
+ * The transport does not judge packets: everything that parses as IP goes to `receive$` and the
+ * engine validates (TTL, VRID, auth, ...) and counts drops. Socket errors never throw out of
+ * `send`: they go to `errors$` and the counters, so one bad interface cannot stop the others.
+ */
+import { Observable, Subject } from 'rxjs';
+import type { ReceivedVrrpPacket, VrrpPacket, VrrpTransport } from '../../engine/transport.js';
+import { addressBytesOrThrow, formatIpv6, parseAddress } from '../../protocol/address.js';
+import { buildIpv4Header, parseIpv4Packet } from '../../protocol/ipv4-header.js';
+import { IPPROTO_VRRP, VRRP_MULTICAST_IPV4, VRRP_MULTICAST_IPV6, VRRP_TTL } from '../../protocol/vrrp-packet.js';
+import { interfaceLookup } from './link-monitor.js';
+import { loadNative, type Raw6Socket } from './native.js';
+import {
+  errnoOf,
+  errorText,
+  IP_ADD_MEMBERSHIP,
+  IP_HDRINCL,
+  IP_MULTICAST_IF,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
+  ipMreqn,
+  IPV6_ADD_MEMBERSHIP,
+  IPV6_CHECKSUM,
+  IPV6_MULTICAST_HOPS,
+  IPV6_MULTICAST_IF,
+  IPV6_MULTICAST_LOOP,
+  IPV6_UNICAST_HOPS,
+  ipv6Mreq,
+  rawSocketModule,
+  SO_BINDTODEVICE,
+  setOpt,
+  SOL_SOCKET,
+  type RawSocket,
+} from './raw-socket-module.js';
+
+/** keepalived's TOS for adverts: 0xC0, "internetwork control" (DSCP CS6). */
+export const VRRP_TOS = 0xc0;
+/** Offset of the VRRP checksum, for IPV6_CHECKSUM. */
+const VRRP_CHECKSUM_OFFSET = 6;
+
+/** What the Linux transport adds to a received packet: the IPv4 TOS byte and the receiving ifindex. */
+export interface LinuxReceivedVrrpPacket extends ReceivedVrrpPacket {
+  /** IPv4 TOS / DS byte as received (undefined for IPv6). */
+  tos?: number;
+  ifindex: number;
+}
+
+export interface TransportInterface {
+  ifname: string;
+  ifindex: number;
+  family: 'ipv4' | 'ipv6';
+  /**
+   * Multicast groups to join: default the VRRP group (224.0.0.18 / ff02::12). An empty list for an
+   * interface used by unicast_peer instances only (they receive unicast without joining).
+   */
+  groups?: string[];
+}
+
+export interface TransportError {
+  ifname: string;
+  family: 'ipv4' | 'ipv6';
+  op: 'open' | 'send' | 'receive';
+  code?: string;
+  message: string;
+}
+
+export interface TransportStats {
+  sent: number;
+  received: number;
+  sendErrors: number;
+  /** Bytes that did not parse as an IPv4 packet (never seen from a sane kernel). */
+  malformed: number;
+}
+
+export type OpenResult = { ok: true } | { ok: false; error: TransportError };
+
+interface Ipv4Endpoint {
+  family: 'ipv4';
+  spec: TransportInterface;
+  socket: RawSocket;
+}
+interface Ipv6Endpoint {
+  family: 'ipv6';
+  spec: TransportInterface;
+  socket: Raw6Socket;
+}
+type Endpoint = Ipv4Endpoint | Ipv6Endpoint;
+
+const codeOf = errnoOf;
+
+export class RawVrrpTransport implements VrrpTransport {
+  private readonly endpoints = new Map<string, Endpoint>();
+  private readonly rx = new Subject<LinuxReceivedVrrpPacket>();
+  private readonly errors = new Subject<TransportError>();
+  private ipId = 0;
+  private closed = false;
+  readonly stats: TransportStats = { sent: 0, received: 0, sendErrors: 0, malformed: 0 };
+
+  readonly receive$: Observable<LinuxReceivedVrrpPacket> = this.rx.asObservable();
+  readonly errors$: Observable<TransportError> = this.errors.asObservable();
+
+  /** `now` is the engine's clock: every received packet is stamped with it. */
+  constructor(private readonly now: () => number) {}
+
+  private static key(ifname: string, family: string): string {
+    return `${family}/${ifname}`;
+  }
+
+  /** Open (or widen the groups of) the socket for one interface and family. */
+  open(spec: TransportInterface): OpenResult {
+    const fail = (e: unknown, what: string): OpenResult => {
+      const code = codeOf(e);
+      const error: TransportError = { ifname: spec.ifname, family: spec.family, op: 'open', message: `${what} on ${spec.ifname}: ${errorText(e)}`, ...(code ? { code } : {}) };
+      this.errors.next(error);
+      return { ok: false, error };
+    };
+    if (this.closed) return fail(new Error('transport closed'), 'open');
+    const key = RawVrrpTransport.key(spec.ifname, spec.family);
+    const groups = spec.groups ?? [spec.family === 'ipv4' ? VRRP_MULTICAST_IPV4 : VRRP_MULTICAST_IPV6];
+    const existing = this.endpoints.get(key);
+    let ep: Endpoint;
+    if (existing) {
+      ep = existing;
+    } else {
+      try {
+        ep = spec.family === 'ipv4' ? this.openIpv4(spec) : this.openIpv6(spec);
+      } catch (e) {
+        return fail(e, `cannot open the ${spec.family} VRRP socket`);
+      }
+      this.endpoints.set(key, ep);
+    }
+    const joined = new Set(existing?.spec.groups ?? []);
+    // spec.groups always says what is joined, even when a join below fails half way.
+    ep.spec = { ...spec, groups: [...joined] };
+    for (const g of groups) {
+      if (joined.has(g)) continue;
+      const parsed = parseAddress(g, spec.family);
+      if (!parsed) return fail(new Error(`${g} is not an ${spec.family} address`), 'cannot join');
+      try {
+        if (ep.family === 'ipv4') setOpt(ep.socket, IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(parsed.bytes, spec.ifindex));
+        else ep.socket.setOption(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, ipv6Mreq(parsed.bytes, spec.ifindex));
+      } catch (e) {
+        return fail(e, `cannot join ${g}`);
+      }
+      joined.add(g);
+      ep.spec = { ...spec, groups: [...joined] };
+    }
+    return { ok: true };
+  }
+
+  private openIpv4(spec: TransportInterface): Ipv4Endpoint {
+    const raw = rawSocketModule();
+    const socket = raw.createSocket({ addressFamily: raw.AddressFamily.IPv4, protocol: IPPROTO_VRRP, bufferSize: 4096 });
+    try {
+      setOpt(socket, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${spec.ifname}\0`));
+      setOpt(socket, IPPROTO_IP, IP_HDRINCL, 1);
+      setOpt(socket, IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(Buffer.alloc(4), spec.ifindex));
+      setOpt(socket, IPPROTO_IP, IP_MULTICAST_TTL, VRRP_TTL);
+      setOpt(socket, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+    } catch (e) {
+      socket.close();
+      throw e;
+    }
+    const ep: Ipv4Endpoint = { family: 'ipv4', spec, socket };
+    socket.on('message', (buf: Buffer) => this.onIpv4(ep, buf));
+    socket.on('error', (e: Error) => {
+      // raw-socket closes the socket after an error: forget it, so the next open() makes a new one.
+      const key = RawVrrpTransport.key(spec.ifname, 'ipv4');
+      if (this.endpoints.get(key) === ep) this.endpoints.delete(key);
+      this.errors.next({ ifname: spec.ifname, family: 'ipv4', op: 'receive', message: e.message, ...(codeOf(e) ? { code: codeOf(e)! } : {}) });
+    });
+    return ep;
+  }
+
+  private openIpv6(spec: TransportInterface): Ipv6Endpoint {
+    const native = loadNative();
+    if (!native.ok) throw Object.assign(new Error(native.error), { code: 'ENOSYS' });
+    const ep = { family: 'ipv6', spec } as Ipv6Endpoint;
+    const socket = new native.addon.Raw6Socket(spec.ifname, spec.ifindex, IPPROTO_VRRP, (err, payload, src, dst, hopLimit, ifindex) => {
+      if (err) {
+        this.errors.next({ ifname: ep.spec.ifname, family: 'ipv6', op: 'receive', message: err.message, ...(err.code ? { code: err.code } : {}) });
+        return;
+      }
+      if (!payload || !src) return;
+      this.stats.received++;
+      const pkt: LinuxReceivedVrrpPacket = {
+        ifname: ep.spec.ifname,
+        family: 'ipv6',
+        src: formatIpv6(src),
+        dst: dst ? formatIpv6(dst) : '::',
+        payload,
+        at: this.now(),
+        ifindex: ifindex ?? ep.spec.ifindex,
+      };
+      if (hopLimit !== undefined && hopLimit >= 0) pkt.ttl = hopLimit;
+      this.rx.next(pkt);
+    });
+    try {
+      socket.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, VRRP_CHECKSUM_OFFSET);
+      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, spec.ifindex);
+      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_HOPS, VRRP_TTL);
+      socket.setOption(IPPROTO_IPV6, IPV6_UNICAST_HOPS, VRRP_TTL);
+      socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 0);
+    } catch (e) {
+      socket.close();
+      throw e;
+    }
+    ep.socket = socket;
+    return ep;
+  }
+
+  private onIpv4(ep: Ipv4Endpoint, buf: Buffer): void {
+    const ip = parseIpv4Packet(buf);
+    if (!ip.ok) {
+      this.stats.malformed++;
+      return;
+    }
+    this.stats.received++;
+    this.rx.next({
+      ifname: ep.spec.ifname,
+      family: 'ipv4',
+      src: ip.value.src,
+      dst: ip.value.dst,
+      ttl: ip.value.ttl,
+      tos: ip.value.tos,
+      payload: ip.value.payload,
+      at: this.now(),
+      ifindex: ep.spec.ifindex,
+    });
+  }
+
+  private sendError(pkt: VrrpPacket, message: string, code?: string): void {
+    this.stats.sendErrors++;
+    this.errors.next({ ifname: pkt.ifname, family: pkt.family, op: 'send', message, ...(code ? { code } : {}) });
+  }
+
+  /** Send one advert; `pkt.ttl` (default 255) becomes the TTL / hop limit on the wire. */
+  send(pkt: VrrpPacket): void {
+    const ep = this.endpoints.get(RawVrrpTransport.key(pkt.ifname, pkt.family));
+    if (!ep || this.closed) {
+      this.sendError(pkt, `no ${pkt.family} VRRP socket on ${pkt.ifname}`, 'ENODEV');
+      return;
+    }
+    const ttl = pkt.ttl ?? VRRP_TTL;
+    try {
+      if (ep.family === 'ipv4') {
+        this.ipId = (this.ipId + 1) & 0xffff;
+        const header = buildIpv4Header({ src: pkt.src, dst: pkt.dst, protocol: IPPROTO_VRRP, payloadLength: pkt.payload.length, ttl, tos: VRRP_TOS, id: this.ipId });
+        const frame = Buffer.concat([header, pkt.payload]);
+        ep.socket.send(frame, 0, frame.length, pkt.dst, (e) => {
+          if (e) this.sendError(pkt, `send on ${pkt.ifname} to ${pkt.dst}: ${e.message}`, codeOf(e));
+          else this.stats.sent++;
+        });
+      } else {
+        const dst = addressBytesOrThrow(pkt.dst, 'ipv6', 'dst');
+        const src = addressBytesOrThrow(pkt.src, 'ipv6', 'src');
+        ep.socket.send(pkt.payload, dst, src, ttl);
+        this.stats.sent++;
+      }
+    } catch (e) {
+      this.sendError(pkt, `send on ${pkt.ifname} to ${pkt.dst}: ${errorText(e)}`, codeOf(e));
+    }
+  }
+
+  /** Interfaces with an open socket. */
+  interfaces(): TransportInterface[] {
+    return [...this.endpoints.values()].map((e) => e.spec);
+  }
+
+  /** Close one interface's socket (interface deleted, instance removed on reload). */
+  closeInterface(ifname: string, family: 'ipv4' | 'ipv6'): void {
+    const key = RawVrrpTransport.key(ifname, family);
+    const ep = this.endpoints.get(key);
+    if (!ep) return;
+    this.endpoints.delete(key);
+    ep.socket.close();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const ep of this.endpoints.values()) ep.socket.close();
+    this.endpoints.clear();
+    this.rx.complete();
+    this.errors.complete();
+  }
+}
+
+/** Where a node speaks VRRP: an interface, a family, and the groups (default the VRRP group; [] for unicast only). */
+export interface TransportEndpointSpec {
+  ifname: string;
+  family: 'ipv4' | 'ipv6';
+  groups?: string[];
+}
+
+/**
+ * Open a transport for the engine: resolve each interface's index, open its socket and join its
+ * groups. An interface that is missing or refuses is reported in `failures` and the others still
+ * open (keepalived logs and carries on; the instance on it goes to FAULT).
+ */
+export async function openRawVrrpTransport(
+  now: () => number,
+  endpoints: TransportEndpointSpec[],
+): Promise<{ transport: RawVrrpTransport; failures: TransportError[] }> {
+  const transport = new RawVrrpTransport(now);
+  const failures: TransportError[] = [];
+  for (const ep of endpoints) {
+    let ifindex: number | undefined;
+    try {
+      ifindex = await interfaceLookup.ifindex(ep.ifname);
+    } catch (e) {
+      failures.push({ ifname: ep.ifname, family: ep.family, op: 'open', message: `cannot look up ${ep.ifname}: ${errorText(e)}` });
+      continue;
+    }
+    if (ifindex === undefined) {
+      failures.push({ ifname: ep.ifname, family: ep.family, op: 'open', code: 'ENODEV', message: `no interface ${ep.ifname}` });
+      continue;
+    }
+    const r = transport.open({ ifname: ep.ifname, ifindex, family: ep.family, ...(ep.groups ? { groups: ep.groups } : {}) });
+    if (!r.ok) failures.push(r.error);
+  }
+  return { transport, failures };
+}
