@@ -5,7 +5,7 @@ import type { Fault } from '../engine/simulation.js';
  *
  *   simulate FILE... [--duration 60s] [--kill NODE@T] [--stop NODE@T] [--start NODE@T]
  *            [--partition A,B@T1[-T2]] [--link-down NODE:IF@T1[-T2]] [--script NODE:NAME=ok|fail@T]
- *            [--loss P] [--delay MS] [--seed N] [--json]
+ *            [--loss P] [--delay MS] [--seed N] [--json] [--log-dir DIR]
  *
  * Times: `60s`, `1.5s`, `250ms`, `2m`, `1h`, or a bare number of seconds. A partition separates the
  * nodes before the comma from those after it (`A+C,B` puts A and C on one side); `A` alone cuts A
@@ -19,6 +19,8 @@ export interface SimulateArgs {
   delayMs?: number;
   seed: number;
   json: boolean;
+  /** Write one event log per node under this directory (replay reads them). */
+  logDir?: string;
 }
 
 /** A fault whose node names are still as the user wrote them (router_id or file base name). */
@@ -28,9 +30,10 @@ export type ParseResult = { ok: true; args: SimulateArgs } | { ok: false; error:
 
 export const SIMULATE_USAGE = `usage: keepalived-ts simulate FILE... [--duration 60s] [--kill NODE@T] [--stop NODE@T]
          [--start NODE@T] [--partition A,B@T1[-T2]] [--link-down NODE:IF@T1[-T2]]
-         [--script NODE:NAME=ok|fail@T] [--loss P] [--delay MS] [--seed N] [--json]
+         [--script NODE:NAME=ok|fail@T] [--loss P] [--delay MS] [--seed N] [--json] [--log-dir DIR]
   One FILE per node (keepalived.conf). NODE = router_id or the file's base name.
-  --kill is a crash (no priority-0 advert); --stop is a graceful stop (priority-0 advert).`;
+  --kill is a crash (no priority-0 advert); --stop is a graceful stop (priority-0 advert).
+  --log-dir DIR writes one event log per node under DIR, for keepalived-ts replay.`;
 
 /** `60s` → 60000; undefined when not a time. */
 export function parseTime(text: string): number | undefined {
@@ -144,6 +147,11 @@ export function parseSimulateArgs(argv: string[]): ParseResult {
         const d = Number(value);
         if (!Number.isFinite(d) || d < 0) return fail(`--delay: milliseconds, got ${value}`);
         args.delayMs = d;
+        break;
+      }
+      case '--log-dir': {
+        if (value === '') return fail('--log-dir needs a directory');
+        args.logDir = value;
         break;
       }
       case '--seed': {

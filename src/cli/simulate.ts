@@ -6,6 +6,8 @@ import { vrrpMachineKit } from '../engine/machines.js';
 import { protocolCodec } from '../engine/protocol-codec.js';
 import { Simulation, type Fault, type TimelineEntry } from '../engine/simulation.js';
 import { explainReason } from '../replay/explain.js';
+import { runLogged, SimulationLogs } from '../engine/simulation-log.js';
+import { EventLogError } from '../store/errors.js';
 import { parseSimulateArgs, SIMULATE_USAGE, type UnresolvedFault } from './simulate-args.js';
 
 /**
@@ -67,7 +69,18 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     faults.push(r);
   }
 
+  // With --log-dir every node writes a real event log, so a simulated failover replays like a real one.
+  let logs: SimulationLogs | undefined;
+  if (args.logDir !== undefined) {
+    try {
+      logs = await SimulationLogs.open({ dir: args.logDir, configs: new Map(nodes.map((n) => [n.name, n.config])), programVersion: await programVersion() });
+    } catch (e) {
+      err(`keepalived-ts simulate: ${e instanceof EventLogError || e instanceof Error ? e.message : String(e)}\n`);
+      return 1;
+    }
+  }
   const sim = new Simulation({
+    ...(logs ? { journal: logs.journalFactory() } : {}),
     nodes: nodes.map((n) => ({ name: n.name, config: n.config })),
     machines: vrrpMachineKit,
     codec: protocolCodec,
@@ -76,7 +89,10 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     faults,
   });
   const started = performance.now();
-  sim.runUntil(args.durationMs);
+  if (logs) {
+    await runLogged(sim, args.durationMs, logs);
+    await logs.close();
+  } else sim.runUntil(args.durationMs);
   const wallMs = performance.now() - started;
 
   const addresses = nodes.map((n) => ({
@@ -122,6 +138,7 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
     }
   }
   if (malformedLines.length > 0) lines.push('', 'packets dropped by the receive checks:', ...malformedLines);
+  if (logs) lines.push('', 'event logs (keepalived-ts replay DIR...):', ...nodes.map((n) => `  ${n.name}: ${logs!.dirOf(n.name)}`));
   lines.push('', `${sim.steps()} machine events, ${sim.lan.stats.sent} packets sent, ${sim.lan.stats.delivered} delivered, in ${wallMs.toFixed(0)} ms`);
   out(`${lines.join('\n')}\n`);
   return 0;
@@ -166,4 +183,14 @@ function formatEntry(e: TimelineEntry, nodeW: number, instW: number): string {
   if (e.fault !== undefined) return `${at}  ${e.node.padEnd(nodeW)}  ${'*'.padEnd(instW)}  ${e.fault}`;
   const change = `${e.from} -> ${e.to}`.padEnd(17);
   return `${at}  ${e.node.padEnd(nodeW)}  ${(e.instance ?? '').padEnd(instW)}  ${change}  ${e.reason ? explainReason(e.reason) : ''}`;
+}
+
+async function programVersion(): Promise<string> {
+  try {
+    const { readFileSync } = await import('node:fs');
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
 }

@@ -571,6 +571,12 @@ class ConfigBuilder {
         if (needArgs(r, st, 1)) g.smtpHeloName = st.args[0]!.text;
       },
       smtp_connect_timeout: timer((v) => (g.smtpConnectTimeoutMs = v)),
+      event_log_dir: (st) => {
+        if (needArgs(r, st, 1)) g.eventLogDir = st.args[0]!.text;
+      },
+      event_log_max_mb: count((v) => (g.eventLogMaxMb = v), 1, 1_000_000),
+      // Seconds, like keepalived's other durations.
+      event_log_max_age: count((v) => (g.eventLogMaxAgeMs = v * 1000), 1, 2_147_483_647),
       smtp_alert: flag((v) => (g.smtpAlert = v)),
       smtp_alert_vrrp: flag((v) => (g.smtpAlertVrrp = v)),
       smtp_alert_checker: flag((v) => (g.smtpAlertChecker = v)),

@@ -116,7 +116,9 @@ export const KEYWORDS: KeywordTable = {
       'vrrp_gna_interval vrrp_lower_prio_no_advert vrrp_higher_prio_send_advert vrrp_startup_delay vrrp_priority ' +
       'script_user enable_script_security notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script ' +
       'lvs_notify_fifo lvs_notify_fifo_script notification_email_from smtp_server smtp_helo_name ' +
-      'smtp_connect_timeout smtp_alert smtp_alert_vrrp smtp_alert_checker lvs_flush lvs_timeouts lvs_sync_daemon',
+      'smtp_connect_timeout smtp_alert smtp_alert_vrrp smtp_alert_checker lvs_flush lvs_timeouts lvs_sync_daemon ' +
+      // keepalived-ts's own: where the event log lives and how much of it to keep.
+      'event_log_dir event_log_max_mb event_log_max_age',
     known:
       'bfd_cpu_affinity bfd_no_swap bfd_priority bfd_process_name bfd_rlimit_rtime bfd_rlimit_rttime bfd_rt_priority ' +
       'checker_cpu_affinity checker_log_all_failures checker_no_swap checker_priority checker_process_name ' +

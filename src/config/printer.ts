@@ -112,6 +112,9 @@ function printGlobalDefs(o: Out, g: GlobalDefs): void {
   if (g.smtpServer) o.line('smtp_server', g.smtpServer.host, g.smtpServer.port);
   if (g.smtpHeloName !== undefined) o.line('smtp_helo_name', quoteWord(g.smtpHeloName));
   o.line('smtp_connect_timeout', seconds(g.smtpConnectTimeoutMs));
+  if (g.eventLogDir !== undefined) o.line('event_log_dir', quoteWord(g.eventLogDir));
+  if (g.eventLogMaxMb !== undefined) o.line('event_log_max_mb', g.eventLogMaxMb);
+  if (g.eventLogMaxAgeMs !== undefined) o.line('event_log_max_age', Math.round(g.eventLogMaxAgeMs / 1000));
   o.line('smtp_alert', bool(g.smtpAlert));
   if (g.smtpAlertVrrp !== undefined) o.line('smtp_alert_vrrp', bool(g.smtpAlertVrrp));
   if (g.smtpAlertChecker !== undefined) o.line('smtp_alert_checker', bool(g.smtpAlertChecker));
