@@ -33,6 +33,11 @@ export const COMMANDS: Command[] = [
     run: async (argv) => (await import('./replay.js')).main(argv),
   },
   {
+    name: 'demo',
+    summary: 'a real failover in network namespaces: two daemons, a client, the master killed (root)',
+    run: async (argv) => (await import('./demo.js')).main(argv),
+  },
+  {
     name: 'genhash',
     summary: 'print the MD5 digest of a URL that HTTP_GET / SSL_GET compare',
     run: async (argv) => (await import('./genhash.js')).main(argv),
@@ -69,7 +74,8 @@ const TOP_SPECS: readonly OptionSpec[] = [
 
 export function usage(): string {
   const lines = [
-    'usage: keepalived-ts -t [-f FILE] [-i ID] [--dump]     check a configuration (as keepalived -t)',
+    'usage: keepalived-ts [-f FILE] [-n] [-l] [-D] [-P] [-p PIDFILE] ...   the daemon, with keepalived\'s flags',
+    '       keepalived-ts -t [-f FILE] [-i ID] [--dump]     check a configuration (as keepalived -t)',
     '       keepalived-ts COMMAND [ARGS...]',
     '',
     'commands:',
@@ -106,6 +112,12 @@ async function version(): Promise<string> {
   }
 }
 
+/** `-t`, `-h`, `-v`, their long forms, or a cluster of short flags holding one (`-nlt`). */
+function asksConfigTestHelpOrVersion(arg: string): boolean {
+  if (arg === '--config-test' || arg.startsWith('--config-test=') || arg === '--help' || arg === '--version') return true;
+  return /^-[A-Za-z]+$/.test(arg) && /[thv]/.test(arg);
+}
+
 export async function run(argv: string[], io: MainIo = defaultIo): Promise<number> {
   const first = argv[0];
   if (first !== undefined && !first.startsWith('-')) {
@@ -116,6 +128,8 @@ export async function run(argv: string[], io: MainIo = defaultIo): Promise<numbe
     }
     return cmd.run(argv.slice(1));
   }
+  // No subcommand and not -t / -h / -v: the daemon, with keepalived's flags (and our --log-dir).
+  if (!argv.some(asksConfigTestHelpOrVersion)) return (await import('./daemon.js')).main(argv);
   const parsed = parseArgs(argv, TOP_SPECS);
   if (!parsed.ok) {
     io.err(`keepalived-ts: ${parsed.error}\n${usage()}\n`);
@@ -147,8 +161,7 @@ export async function run(argv: string[], io: MainIo = defaultIo): Promise<numbe
     if (host) opts.hostInterfaces = host;
     return runCheckConfig(opts, io);
   }
-  io.err(`keepalived-ts: the daemon is not available in this build yet; use -t to check a configuration\n${usage()}\n`);
-  return EXIT_USAGE;
+  return (await import('./daemon.js')).main(argv);
 }
 
 // Run when executed (bin/keepalived-ts.js imports this module), not when imported by a test.

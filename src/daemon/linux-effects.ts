@@ -1,0 +1,190 @@
+/**
+ * Carries out one engine's committed effects on the host: VIPs on netlink, gratuitous ARP /
+ * unsolicited NA on AF_PACKET, notify scripts. (Adverts go through the AdvertSender.)
+ *
+ * VIP changes and GARPs run one after the other on a queue, in log order: netlink is asynchronous,
+ * and a GARP must follow the address it announces, a removal the add before it.
+ */
+import type { Observable, Subscription } from 'rxjs';
+import type { VirtualIp, VrrpInstance } from '../config/types.js';
+import type { GarpSender, VipNetlink, VipSpec } from '../adapters/linux/index.js';
+import type { VrrpNotifier } from '../adapters/scripts/vrrp-notifier.js';
+import type { EngineEffect, NodeEngine } from '../engine/node.js';
+import type { DaemonLogger } from './logger.js';
+
+/** What the effects need to know of an interface (looked up once, at start or reload). */
+export interface InterfaceFacts {
+  ifindex: number;
+  mac: string;
+  ipv4?: string;
+  ipv6LinkLocal?: string;
+}
+
+export interface LinuxEffectsDeps {
+  vips: VipNetlink;
+  garp: GarpSender;
+  notifier?: VrrpNotifier;
+  log: DaemonLogger;
+  interfaces: Map<string, InterfaceFacts>;
+  /** -V: leave VIPs in place when the daemon stops. */
+  keepVipsAtStop: () => boolean;
+  /** True while the daemon is stopping (removeVips of a graceful stop). */
+  stopping: () => boolean;
+}
+
+/** A queue of async jobs run strictly in order; `idle()` settles when it is empty. */
+export class SerialQueue {
+  private tail: Promise<void> = Promise.resolve();
+  private pending = 0;
+  run(job: () => Promise<void> | void): void {
+    this.pending++;
+    this.tail = this.tail
+      .then(job)
+      .catch(() => undefined)
+      .finally(() => {
+        this.pending--;
+      });
+  }
+  idle(): Promise<void> {
+    return this.tail;
+  }
+  get size(): number {
+    return this.pending;
+  }
+}
+
+/** Longest a GARP burst waits for the addVips it follows. */
+const GARP_WAIT_MS = 50;
+
+function vipSpec(v: VirtualIp): VipSpec {
+  const s: VipSpec = { address: v.address, prefixLen: v.prefixLen, family: v.family };
+  if (v.dev !== undefined) s.dev = v.dev;
+  if (v.scope !== undefined) s.scope = v.scope;
+  if (v.label !== undefined) s.label = v.label;
+  if (v.brd !== undefined) s.brd = v.brd;
+  if (v.noPrefixRoute !== undefined) s.noPrefixRoute = v.noPrefixRoute;
+  return s;
+}
+
+export class LinuxEffects {
+  private readonly subscription: Subscription;
+  private readonly specs = new Map<string, Map<string, VipSpec>>();
+  /** VIPs this process holds now, per instance: the data dump and the exit path read it. */
+  readonly held = new Map<string, Set<string>>();
+  garpsSent = 0;
+  private readonly waitingGarps = new Set<{ run: () => void; timer: NodeJS.Timeout | undefined }>();
+
+  constructor(
+    private readonly engine: Pick<NodeEngine, 'instanceNames' | 'instanceConfig'>,
+    effects$: Observable<EngineEffect>,
+    private readonly deps: LinuxEffectsDeps,
+    private readonly queue: SerialQueue,
+  ) {
+    for (const name of engine.instanceNames()) {
+      const c = engine.instanceConfig(name)!;
+      const m = new Map<string, VipSpec>();
+      for (const v of [...c.virtualIpaddress, ...c.virtualIpaddressExcluded]) m.set(v.address, vipSpec(v));
+      this.specs.set(name, m);
+    }
+    this.subscription = effects$.subscribe((e) => this.onEffect(e));
+  }
+
+  private onEffect(e: EngineEffect): void {
+    const a = e.action;
+    const config = this.engine.instanceConfig(e.instance);
+    if (config === undefined) return;
+    switch (a.type) {
+      case 'addVips':
+        this.deps.log.info(`(${e.instance}) setting VIPs.`);
+        this.queue.run(() => this.changeVips('add', e.instance, config, a.addresses));
+        break;
+      case 'removeVips':
+        if (this.deps.stopping() && this.deps.keepVipsAtStop()) return;
+        // A BACKUP at start removes VIPs it may not hold: only a real release is worth a line.
+        if ((this.held.get(e.instance)?.size ?? 0) > 0) this.deps.log.info(`(${e.instance}) removing VIPs.`);
+        this.queue.run(() => this.changeVips('remove', e.instance, config, a.addresses));
+        break;
+      case 'sendGarp':
+        this.garpWhenHeld(e.instance, config, a.addresses, a.repeat);
+        break;
+      case 'notify':
+        this.deps.notifier?.instance(e.instance, a.state, a.priority);
+        break;
+      case 'sendAdvert':
+        if (a.priority === 0) this.deps.log.info(`(${e.instance}) sent 0 priority`);
+        break;
+    }
+  }
+
+  /**
+   * A GARP announces an address we hold. A burst that arrives before its addVips (the engine hands
+   * a summarised repeat over at once, while the transition's own records wait for their commit)
+   * waits for that add, at most GARP_WAIT_MS, so the client never learns our MAC for an address
+   * this host does not answer yet.
+   */
+  private garpWhenHeld(instance: string, config: VrrpInstance, addresses: string[], repeat: number): void {
+    const held = this.held.get(instance);
+    if (addresses.every((a) => held?.has(a) === true)) {
+      this.queue.run(() => this.sendGarp(config, addresses, repeat));
+      return;
+    }
+    const job = { run: () => this.queue.run(() => this.sendGarp(config, addresses, repeat)), timer: undefined as NodeJS.Timeout | undefined };
+    job.timer = setTimeout(() => {
+      this.waitingGarps.delete(job);
+      job.run();
+    }, GARP_WAIT_MS);
+    this.waitingGarps.add(job);
+  }
+
+  private releaseWaitingGarps(): void {
+    for (const job of this.waitingGarps) {
+      clearTimeout(job.timer);
+      job.run();
+    }
+    this.waitingGarps.clear();
+  }
+
+  private async changeVips(op: 'add' | 'remove', instance: string, config: VrrpInstance, addresses: string[]): Promise<void> {
+    const specs = this.specs.get(instance)!;
+    let held = this.held.get(instance);
+    if (held === undefined) this.held.set(instance, (held = new Set()));
+    for (const address of addresses) {
+      const spec = specs.get(address) ?? { address, prefixLen: address.includes(':') ? 128 : 32, family: address.includes(':') ? 'ipv6' : 'ipv4' };
+      const r = op === 'add' ? await this.deps.vips.add(spec, config.interface) : await this.deps.vips.remove(spec, config.interface);
+      if (!r.ok) this.deps.log.error(`(${instance}) ${r.error}`);
+      else if (op === 'add') held.add(address);
+      else held.delete(address);
+    }
+    if (op === 'add') this.releaseWaitingGarps();
+  }
+
+  private sendGarp(config: VrrpInstance, addresses: string[], repeat: number): void {
+    const facts = this.deps.interfaces.get(config.interface);
+    if (facts === undefined) {
+      this.deps.log.error(`(${config.name}) cannot send gratuitous ARP: interface ${config.interface} unknown`);
+      return;
+    }
+    const target = { ifindex: facts.ifindex, ifname: config.interface, senderMac: facts.mac };
+    for (const address of addresses) {
+      const v6 = address.includes(':');
+      this.deps.log.info(v6 ? `Sending unsolicited Neighbour Advert on ${config.interface} for ${address}` : `Sending gratuitous ARP on ${config.interface} for ${address}`);
+      for (let i = 0; i < Math.max(1, repeat); i++) {
+        const r = v6
+          ? facts.ipv6LinkLocal !== undefined
+            ? this.deps.garp.unsolicitedNa(target, { src: facts.ipv6LinkLocal, vip: address })
+            : { ok: false as const, error: `no link-local address on ${config.interface} for ${address}` }
+          : this.deps.garp.gratuitousArp(target, address);
+        if (!r.ok) {
+          this.deps.log.error(`(${config.name}) ${r.error}`);
+          break;
+        }
+        this.garpsSent++;
+      }
+    }
+  }
+
+  close(): void {
+    this.releaseWaitingGarps();
+    this.subscription.unsubscribe();
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Entry of the VRRP child process (keepalived's Keepalived_vrrp), forked by the parent. It waits
+ * for its configuration over IPC, runs the VRRP side, and handles its signals:
+ *   SIGTERM / SIGINT  graceful stop (priority-0 adverts, VIPs released, log flushed), exit 0;
+ *   SIGUSR1 / SIGUSR2 data dump / stats files;
+ *   SIGHUP            ignored here: the parent reloads and sends the new configuration.
+ * If the parent goes away (its IPC channel closes), the child stops gracefully too: a VRRP side
+ * without its watchdog would never be restarted.
+ */
+import { isParentMessage, type ChildMessage } from './ipc.js';
+import { createLogger, type DaemonLogger } from './logger.js';
+import { VrrpProcess } from './vrrp-process.js';
+
+let vrrp: VrrpProcess | undefined;
+/** The start in progress: a stop that arrives meanwhile waits for it, then undoes it properly. */
+let starting: Promise<unknown> | undefined;
+let log: DaemonLogger = createLogger({ tag: 'Keepalived_vrrp', console: true, detailed: false });
+let stopping: Promise<void> | undefined;
+
+function send(m: ChildMessage): void {
+  if (process.connected) process.send?.(m);
+}
+
+function stop(why: string): Promise<void> {
+  stopping ??= (async () => {
+    log.info(`Stopping (${why})`);
+    try {
+      await starting;
+      await vrrp?.stop();
+    } catch (e) {
+      log.error(`error while stopping: ${(e as Error).message}`);
+    }
+    log.info('Stopped');
+    process.disconnect?.();
+    process.exit(0);
+  })();
+  return stopping;
+}
+
+process.on('SIGTERM', () => void stop('SIGTERM'));
+process.on('SIGINT', () => void stop('SIGINT'));
+process.on('SIGHUP', () => undefined);
+process.on('SIGUSR1', () => {
+  try {
+    vrrp?.writeDataDump();
+  } catch (e) {
+    log.error(`cannot write the data dump: ${(e as Error).message}`);
+  }
+});
+process.on('SIGUSR2', () => {
+  try {
+    vrrp?.writeStats();
+  } catch (e) {
+    log.error(`cannot write the stats: ${(e as Error).message}`);
+  }
+});
+process.on('disconnect', () => void stop('parent gone'));
+
+process.on('message', (m: unknown) => {
+  if (!isParentMessage(m)) return;
+  if (m.type === 'start') {
+    if (vrrp !== undefined) return;
+    log = createLogger({ tag: 'Keepalived_vrrp', console: m.settings.logConsole, detailed: m.settings.logDetail });
+    starting = VrrpProcess.start({
+      config: m.config,
+      log,
+      keepVipsAtExit: m.settings.keepVipsAtExit,
+      ...(m.settings.logDir !== undefined ? { logDir: m.settings.logDir } : {}),
+    }).then(
+      (p) => {
+        vrrp = p;
+        if (stopping !== undefined) return;
+        send({ type: 'ready' });
+      },
+      (e: unknown) => {
+        log.error(`VRRP side cannot start: ${(e as Error).message}`);
+        send({ type: 'startFailed', error: (e as Error).message });
+        process.exit(1);
+      },
+    );
+    starting.catch(() => undefined);
+  } else if (vrrp !== undefined && stopping === undefined) {
+    log.info('Reloading');
+    vrrp.reload(m.config).then(
+      (report) => {
+        log.info(`Reload finished: kept ${report.kept.length}, stopped ${report.stopped.length}, started ${report.started.length}`);
+        send({ type: 'reloaded', report });
+      },
+      (e: unknown) => log.error(`reload failed: ${(e as Error).message}`),
+    );
+  }
+});

@@ -1,0 +1,501 @@
+/**
+ * The VRRP side of the daemon (keepalived's Keepalived_vrrp process): builds the engines from a
+ * configuration on the real-time scheduler, the raw-socket transport and the LevelDB event log, and
+ * wires the Linux adapters to the committed effects. It never parses a configuration itself: the
+ * parent does that (off this process's event loop) and hands over the typed config.
+ *
+ * The instances are split into units — one per vrrp_sync_group, one per instance outside a group —
+ * each with its own NodeEngine on the shared journal and transport. A reload is then a diff of
+ * units: an untouched unit keeps its engine (state, timers, VIPs), a removed one stops gracefully
+ * (priority-0 advert, VIPs released), an added or changed one starts.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Subject, Subscription } from 'rxjs';
+import type { KeepalivedConfig, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/types.js';
+import { GarpSender, LinkMonitor, linkStateOf, VipNetlink, interfaceLookup, openRawVrrpTransport, type RawVrrpTransport, type TransportEndpointSpec } from '../adapters/linux/index.js';
+import { NotifyRunner } from '../adapters/scripts/notify-runner.js';
+import { VrrpNotifier } from '../adapters/scripts/vrrp-notifier.js';
+import { VrrpScriptRunner, trackedScripts } from '../adapters/scripts/vrrp-script-runner.js';
+import { AdvertSender } from '../engine/advert-sender.js';
+import { vrrpMachineKit } from '../engine/machines.js';
+import { NodeEngine, type EngineEffect } from '../engine/node.js';
+import { protocolCodec } from '../engine/protocol-codec.js';
+import { RealTimeScheduler } from '../engine/scheduler.js';
+import { createEngineSummarizer } from '../engine/summary-keys.js';
+import type { TransitionReason, VrrpState } from '../machines/vrrp/contract.js';
+import { EventLog } from '../store/event-log.js';
+import type { EventRecord } from '../store/schema.js';
+import { LinuxEffects, SerialQueue, type InterfaceFacts } from './linux-effects.js';
+import type { DaemonLogger } from './logger.js';
+import { leftoverVips } from './leftover.js';
+
+export const DATA_DUMP_FILE = '/tmp/keepalived-ts.data';
+export const STATS_FILE = '/tmp/keepalived-ts.stats';
+export const STATUS_JSON_FILE = '/tmp/keepalived-ts.json';
+
+export interface VrrpProcessOptions {
+  config: KeepalivedConfig;
+  log: DaemonLogger;
+  /** --log-dir: overrides global_defs event_log_dir. */
+  logDir?: string;
+  /** -V: leave VIPs in place at exit. */
+  keepVipsAtExit?: boolean;
+  programVersion?: string;
+}
+
+/** Where the event log goes: --log-dir, else event_log_dir, else /var/lib/keepalived-ts/<router_id>. */
+export function eventLogDirFor(config: KeepalivedConfig, override?: string): string {
+  return override ?? config.globalDefs.eventLogDir ?? `/var/lib/keepalived-ts/${config.globalDefs.routerId}`;
+}
+
+interface UnitSpec {
+  key: string;
+  instances: VrrpInstance[];
+  group?: VrrpSyncGroup;
+  fingerprint: string;
+}
+
+interface Unit extends UnitSpec {
+  engine: NodeEngine;
+  /**
+   * The unit's effects: the engine's stream while it runs, then — after stop() — the records of
+   * its final step read from the journal. (NodeEngine lets go of the committed stream in stop(),
+   * so on an asynchronous journal the priority-0 advert and the VIP release of a graceful stop
+   * would never reach an adapter otherwise.)
+   */
+  effects$: Subject<EngineEffect>;
+  /** Seq after which the journal path delivers this unit's effects (set at stop). */
+  finalFrom?: number;
+  sender: AdvertSender;
+  effects: LinuxEffects;
+}
+
+/** Source positions do not change what runs: a reload that only moved lines touches nothing. */
+function stable(value: unknown): string {
+  return JSON.stringify(value, (k, v: unknown) => (k === 'pos' ? undefined : v));
+}
+
+/** The units of a configuration, each with the fingerprint a reload compares. */
+export function unitsOf(config: KeepalivedConfig): UnitSpec[] {
+  const byName = new Map(config.vrrpInstances.map((i) => [i.name, i]));
+  const grouped = new Set<string>();
+  const out: UnitSpec[] = [];
+  const vrrpGlobals = Object.fromEntries(Object.entries(config.globalDefs).filter(([k]) => k.startsWith('vrrp') || k === 'routerId'));
+  const scriptsFor = (names: string[]): VrrpScript[] => config.vrrpScripts.filter((s) => names.includes(s.name));
+  for (const g of config.vrrpSyncGroups) {
+    const instances = g.group.map((n) => byName.get(n)).filter((i): i is VrrpInstance => i !== undefined);
+    for (const i of instances) grouped.add(i.name);
+    const tracked = [...g.trackScript.map((t) => t.name), ...instances.flatMap((i) => i.trackScript.map((t) => t.name))];
+    out.push({ key: `group/${g.name}`, instances, group: g, fingerprint: stable({ instances, g, scripts: scriptsFor(tracked), vrrpGlobals }) });
+  }
+  for (const i of config.vrrpInstances) {
+    if (grouped.has(i.name)) continue;
+    out.push({ key: `instance/${i.name}`, instances: [i], fingerprint: stable({ i, scripts: scriptsFor(i.trackScript.map((t) => t.name)), vrrpGlobals }) });
+  }
+  return out;
+}
+
+export interface ReloadReport {
+  kept: string[];
+  stopped: string[];
+  started: string[];
+}
+
+export class VrrpProcess {
+  private readonly units = new Map<string, Unit>();
+  private readonly interfaces = new Map<string, InterfaceFacts>();
+  private readonly queue = new SerialQueue();
+  private readonly subscriptions = new Subscription();
+  private readonly scripts = new Map<string, { runner: VrrpScriptRunner; fingerprint: string }>();
+  private readonly openEndpoints = new Set<string>();
+  private notifyRunner!: NotifyRunner;
+  private linkMonitor: LinkMonitor | undefined;
+  private stopping = false;
+  private stopped = false;
+  private config: KeepalivedConfig;
+  private readonly startedAt = Date.now();
+  /** Transitions seen this run, per instance (stats). */
+  private readonly transitions = new Map<string, number>();
+  /** Seq of the newest record committed$ has released. */
+  private lastCommittedSeq = 0;
+
+  private constructor(
+    private readonly opts: VrrpProcessOptions,
+    readonly scheduler: RealTimeScheduler,
+    readonly journal: EventLog,
+    private readonly transport: RawVrrpTransport,
+    private readonly vips: VipNetlink,
+    private readonly garp: GarpSender,
+  ) {
+    this.config = opts.config;
+  }
+
+  get node(): string {
+    return this.config.globalDefs.routerId;
+  }
+
+  static async start(opts: VrrpProcessOptions): Promise<VrrpProcess> {
+    const { config, log } = opts;
+    const dir = eventLogDirFor(config, opts.logDir);
+    mkdirSync(dir, { recursive: true });
+    const journal = await EventLog.open(dir, {
+      node: config.globalDefs.routerId,
+      ...(config.globalDefs.eventLogMaxMb !== undefined ? { maxMb: config.globalDefs.eventLogMaxMb } : {}),
+      ...(config.globalDefs.eventLogMaxAgeMs !== undefined ? { maxAgeMs: config.globalDefs.eventLogMaxAgeMs } : {}),
+      logger: { error: (m) => log.error(m), warn: (m) => log.info(m) },
+    });
+    const vips = VipNetlink.open();
+    // VIPs a previous run left behind (a crash: no removeVips was logged) go first, before any
+    // election, so a restarted backup never answers for an address the master holds.
+    try {
+      const left = await leftoverVips(journal);
+      if (left.size > 0) {
+        const present = await vips.list();
+        if (present.ok) {
+          for (const a of present.addresses) {
+            if (!left.has(a.address) || a.ifname === undefined) continue;
+            log.info(`Removing VIP ${a.address} left on ${a.ifname} by a previous run`);
+            const r = await vips.remove({ address: a.address, prefixLen: a.prefixLen, family: a.family }, a.ifname);
+            if (!r.ok) log.error(r.error);
+          }
+        } else log.error(present.error);
+      }
+    } catch (e) {
+      log.error(`cannot read the event log's tail in ${dir}: ${(e as Error).message}`);
+    }
+    journal.writeConfig(JSON.parse(stable(config)) as unknown, opts.programVersion ?? 'keepalived-ts');
+    const scheduler = new RealTimeScheduler();
+    const { transport, failures } = await openRawVrrpTransport(() => scheduler.now(), []);
+    for (const f of failures) log.error(f.message);
+    const p = new VrrpProcess(opts, scheduler, journal, transport, vips, GarpSender.open());
+    await p.boot();
+    return p;
+  }
+
+  private async boot(): Promise<void> {
+    const { log } = this.opts;
+    this.notifyRunner = new NotifyRunner({ log: (l) => log.info(l), globals: this.config.globalDefs });
+    this.subscriptions.add(this.transport.errors$.subscribe((e) => log.error(e.message)));
+    this.subscriptions.add(this.journal.committed$.subscribe((rec) => this.onRecord(rec)));
+    try {
+      this.linkMonitor = await LinkMonitor.open();
+      this.subscriptions.add(
+        this.linkMonitor.linkEvents$.subscribe((ev) => {
+          if (ev.previous === undefined && ev.state !== 'down') return;
+          const up = ev.state === 'up';
+          log.info(`Netlink reports ${ev.ifname} ${up ? 'up' : 'down'}`);
+          for (const u of this.units.values()) u.engine.setInterface(ev.ifname, up);
+        }),
+      );
+    } catch (e) {
+      log.error(`cannot watch interfaces (track_interface disabled): ${(e as Error).message}`);
+    }
+    for (const spec of unitsOf(this.config)) await this.startUnit(spec);
+    this.syncScripts();
+  }
+
+  private async factsFor(ifname: string): Promise<InterfaceFacts | undefined> {
+    const known = this.interfaces.get(ifname);
+    if (known) return known;
+    const link = await interfaceLookup.link(ifname);
+    if (link === undefined || link.mac === undefined) return undefined;
+    const facts: InterfaceFacts = { ifindex: link.ifindex, mac: link.mac };
+    const v4 = await interfaceLookup.primaryIpv4(ifname);
+    if (v4 !== undefined) facts.ipv4 = v4;
+    const v6 = await interfaceLookup.ipv6LinkLocal(ifname);
+    if (v6 !== undefined) facts.ipv6LinkLocal = v6;
+    this.interfaces.set(ifname, facts);
+    return facts;
+  }
+
+  private openTransportFor(instances: VrrpInstance[]): void {
+    const g = this.config.globalDefs;
+    const wanted = new Map<string, TransportEndpointSpec>();
+    for (const i of instances) {
+      const key = `${i.family}/${i.interface}`;
+      const group = i.family === 'ipv4' ? g.vrrpMcastGroup4 : g.vrrpMcastGroup6;
+      const ep = wanted.get(key) ?? { ifname: i.interface, family: i.family, groups: [] };
+      if (i.unicastPeers.length === 0 && !ep.groups!.includes(group)) ep.groups!.push(group);
+      wanted.set(key, ep);
+    }
+    for (const [key, ep] of wanted) {
+      const facts = this.interfaces.get(ep.ifname);
+      if (facts === undefined) continue;
+      const groups = ep.groups ?? [];
+      const fullKey = `${key}/${groups.join(',')}`;
+      if (this.openEndpoints.has(fullKey)) continue;
+      const r = this.transport.open({ ifname: ep.ifname, ifindex: facts.ifindex, family: ep.family, groups });
+      if (r.ok) this.openEndpoints.add(fullKey);
+      else this.opts.log.error(r.error.message);
+    }
+  }
+
+  private async startUnit(spec: UnitSpec): Promise<void> {
+    const { log } = this.opts;
+    const usable: VrrpInstance[] = [];
+    for (const i of spec.instances) {
+      const facts = await this.factsFor(i.interface);
+      if (facts === undefined) {
+        log.error(`(${i.name}) interface ${i.interface} does not exist: instance not started`);
+        continue;
+      }
+      // Said once, clearly, rather than half-done: these land with the vmac and route adapters.
+      if (i.useVmac !== undefined) log.error(`(${i.name}) use_vmac is not supported by this daemon yet: adverts and gratuitous ARPs use ${i.interface}'s own MAC`);
+      if (i.virtualRoutes.length > 0) log.error(`(${i.name}) virtual_routes are not applied by this daemon yet`);
+      usable.push(i);
+    }
+    if (usable.length === 0) return;
+    this.openTransportFor(usable);
+    const sub: KeepalivedConfig = {
+      ...this.config,
+      vrrpInstances: usable,
+      vrrpSyncGroups: spec.group ? [{ ...spec.group, group: spec.group.group.filter((n) => usable.some((i) => i.name === n)) }] : [],
+    };
+    let engine: NodeEngine;
+    try {
+      engine = new NodeEngine({
+        config: sub,
+        node: this.node,
+        scheduler: this.scheduler,
+        journal: this.journal,
+        transport: this.transport,
+        codec: protocolCodec,
+        machines: vrrpMachineKit,
+        primaryAddress: (ifname, family) => {
+          const f = this.interfaces.get(ifname);
+          return family === 'ipv4' ? f?.ipv4 : f?.ipv6LinkLocal;
+        },
+        wallClock: () => Date.now(),
+        summarizer: createEngineSummarizer(),
+      });
+    } catch (e) {
+      log.error(`${spec.key}: ${(e as Error).message}`);
+      return;
+    }
+    const effects$ = new Subject<EngineEffect>();
+    engine.effects$.subscribe({ next: (e) => effects$.next(e) });
+    // AdvertSender reads the instances from the engine and the effects from `effects$`.
+    const senderView = {
+      instanceNames: () => engine.instanceNames(),
+      instanceConfig: (n: string) => engine.instanceConfig(n),
+      primaryAddressOf: (n: string) => engine.primaryAddressOf(n),
+      effects$: effects$.asObservable(),
+    };
+    const sender = new AdvertSender(senderView as unknown as NodeEngine, this.transport, protocolCodec, this.config.globalDefs);
+    const notifier = new VrrpNotifier(sub, { scripts: this.notifyRunner });
+    const effects = new LinuxEffects(
+      engine,
+      effects$,
+      {
+        vips: this.vips,
+        garp: this.garp,
+        notifier,
+        log,
+        interfaces: this.interfaces,
+        keepVipsAtStop: () => this.opts.keepVipsAtExit === true,
+        stopping: () => this.stopping,
+      },
+      this.queue,
+    );
+    const unit: Unit = { ...spec, instances: usable, engine, effects$, sender, effects };
+    this.units.set(spec.key, unit);
+    engine.start();
+    // An interface that is down now is down for the new engine too.
+    for (const i of usable) {
+      const l = this.linkMonitor?.byName(i.interface);
+      if (l !== undefined && linkStateOf(l) === 'down') engine.setInterface(i.interface, false);
+    }
+  }
+
+  /** Graceful stop of one unit: priority-0 advert, VIPs released, then its adapters let go. */
+  private async stopUnit(unit: Unit): Promise<void> {
+    this.stopEngine(unit);
+    await this.settle();
+    unit.sender.close();
+    unit.effects.close();
+    this.units.delete(unit.key);
+  }
+
+  private stopEngine(unit: Unit): void {
+    unit.finalFrom = this.lastCommittedSeq;
+    unit.engine.stop();
+  }
+
+  /** Wait until what the engines appended is committed and its effects carried out. */
+  private async settle(): Promise<void> {
+    await this.journal.flush();
+    // committed$ releases on the write's completion or after the 1 ms budget: give it that turn.
+    await new Promise((r) => setTimeout(r, 5));
+    await this.queue.idle();
+  }
+
+  /** Runners for the tracked vrrp_scripts: keep unchanged ones, stop removed, start new. */
+  private syncScripts(): void {
+    const wanted = new Map(trackedScripts(this.config).map((s) => [s.name, s]));
+    for (const [name, s] of this.scripts) {
+      const w = wanted.get(name);
+      if (w === undefined || stable(w) !== s.fingerprint) {
+        void s.runner.stop();
+        this.scripts.delete(name);
+      }
+    }
+    for (const [name, script] of wanted) {
+      if (this.scripts.has(name)) continue;
+      const runner = new VrrpScriptRunner(script, {
+        onChange: (c) => {
+          this.opts.log.info(`VRRP_Script(${c.name}) ${c.ok ? 'succeeded' : 'failed'}`);
+          for (const u of this.units.values()) u.engine.setScript(c.name, c.ok);
+        },
+        log: (l) => this.opts.log.info(l),
+        globals: this.config.globalDefs,
+      });
+      this.scripts.set(name, { runner, fingerprint: stable(script) });
+      runner.start();
+    }
+  }
+
+  private onRecord(rec: EventRecord): void {
+    this.lastCommittedSeq = rec.seq;
+    if (rec.kind === 'effect') return this.onFinalEffect(rec);
+    if (rec.kind !== 'transition' || !rec.actor.startsWith('vrrp/')) return;
+    const d = rec.data as { from: VrrpState; to: VrrpState; reason: TransitionReason };
+    const name = rec.actor.slice('vrrp/'.length);
+    this.transitions.set(name, (this.transitions.get(name) ?? 0) + 1);
+    if (d.to === 'INIT' || d.to === 'STOP') {
+      this.opts.log.detail(`(${name}) ${d.from} -> ${d.to} (${d.reason.code})`);
+      return;
+    }
+    this.opts.log.info(`(${name}) Entering ${d.to} STATE${d.reason.code === 'startup' ? ' (init)' : ''}`);
+    this.opts.log.detail(`(${name}) reason: ${JSON.stringify(d.reason)}`);
+  }
+
+  /** An effect of a unit whose engine has stopped: its last step's adverts and VIP releases. */
+  private onFinalEffect(rec: EventRecord): void {
+    if (!rec.actor.startsWith('vrrp/')) return;
+    const name = rec.actor.slice('vrrp/'.length);
+    for (const u of this.units.values()) {
+      if (u.finalFrom === undefined || rec.seq <= u.finalFrom) continue;
+      if (!u.instances.some((i) => i.name === name)) continue;
+      u.effects$.next({ node: this.node, instance: name, action: rec.data as EngineEffect['action'], at: rec.monoTime, seq: rec.seq });
+    }
+  }
+
+  /**
+   * Apply a new configuration (already loaded and checked by the caller). Units whose fingerprint
+   * is unchanged are not touched at all.
+   */
+  async reload(config: KeepalivedConfig): Promise<ReloadReport> {
+    const report: ReloadReport = { kept: [], stopped: [], started: [] };
+    if (this.stopping) return report;
+    const next = new Map(unitsOf(config).map((u) => [u.key, u]));
+    for (const unit of [...this.units.values()]) {
+      const n = next.get(unit.key);
+      if (n !== undefined && n.fingerprint === unit.fingerprint) {
+        report.kept.push(unit.key);
+        continue;
+      }
+      await this.stopUnit(unit);
+      report.stopped.push(unit.key);
+    }
+    this.config = config;
+    for (const spec of next.values()) {
+      if (this.units.has(spec.key)) continue;
+      await this.startUnit(spec);
+      if (this.units.has(spec.key)) report.started.push(spec.key);
+    }
+    this.syncScripts();
+    return report;
+  }
+
+  /** SIGTERM: every unit stops gracefully, the log is flushed and closed. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const u of this.units.values()) this.stopEngine(u);
+    await this.settle();
+    for (const u of this.units.values()) {
+      u.sender.close();
+      u.effects.close();
+    }
+    this.units.clear();
+    await Promise.all([...this.scripts.values()].map((s) => s.runner.stop()));
+    await this.notifyRunner.stop(true);
+    this.subscriptions.unsubscribe();
+    this.linkMonitor?.close();
+    this.transport.close();
+    this.vips.close();
+    await this.journal.flush();
+    await this.journal.close();
+    this.stopped = true;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** State of each running instance (status, tests). */
+  status(): { node: string; pid: number; instances: Array<{ name: string; state: VrrpState; priority: number; master?: string; vips: string[] }> } {
+    const instances: Array<{ name: string; state: VrrpState; priority: number; master?: string; vips: string[] }> = [];
+    for (const u of this.units.values()) {
+      for (const v of u.engine.views()) {
+        instances.push({
+          name: v.name,
+          state: v.state,
+          priority: v.effectivePriority,
+          ...(v.masterAddress !== undefined ? { master: v.masterAddress } : {}),
+          vips: [...(u.effects.held.get(v.name) ?? [])],
+        });
+      }
+    }
+    return { node: this.node, pid: process.pid, instances };
+  }
+
+  /** SIGUSR1: keepalived's data dump, in its layout where it applies. */
+  dataDump(): string {
+    const lines = ['------< Global definitions >------', ` Router ID = ${this.node}`, '------< VRRP Topology >------'];
+    for (const u of this.units.values()) {
+      for (const v of u.engine.views()) {
+        const c = u.engine.instanceConfig(v.name)!;
+        lines.push(
+          ` VRRP Instance = ${v.name}`,
+          `   State = ${v.state}`,
+          `   Interface = ${c.interface}`,
+          `   Virtual Router ID = ${c.virtualRouterId}`,
+          `   Priority = ${c.priority}`,
+          `   Effective priority = ${v.effectivePriority}`,
+          `   Advert interval = ${c.advertIntMs / 1000} sec`,
+          `   VRRP version = ${c.version}`,
+          ...(v.masterAddress ? [`   Master router = ${v.masterAddress}`] : []),
+          `   Virtual IP = ${c.virtualIpaddress.length}`,
+          ...c.virtualIpaddress.map((a) => `     ${a.address}/${a.prefixLen} dev ${a.dev ?? c.interface}`),
+        );
+      }
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  /** SIGUSR2: counters. */
+  statsText(): string {
+    const lines: string[] = [];
+    const malformed: Record<string, Record<string, number>> = {};
+    for (const u of this.units.values()) Object.assign(malformed, u.engine.malformed());
+    for (const u of this.units.values()) {
+      for (const name of u.engine.instanceNames()) {
+        lines.push(`VRRP Instance: ${name}`, `  Transitions: ${this.transitions.get(name) ?? 0}`);
+        for (const [reason, n] of Object.entries(malformed[name] ?? {})) lines.push(`  Dropped (${reason}): ${n}`);
+      }
+    }
+    const t = this.transport.stats;
+    lines.push(`Packets sent: ${t.sent}`, `Packets received: ${t.received}`, `Send errors: ${t.sendErrors}`, `Uptime: ${Math.round((Date.now() - this.startedAt) / 1000)} s`);
+    return `${lines.join('\n')}\n`;
+  }
+
+  writeDataDump(file = DATA_DUMP_FILE): void {
+    writeFileSync(file, this.dataDump());
+    writeFileSync(STATUS_JSON_FILE, `${JSON.stringify(this.status(), null, 2)}\n`);
+  }
+
+  writeStats(file = STATS_FILE): void {
+    writeFileSync(file, this.statsText());
+  }
+}
