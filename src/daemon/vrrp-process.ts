@@ -398,6 +398,8 @@ export class VrrpProcess {
       report.stopped.push(unit.key);
     }
     this.config = config;
+    // The configuration in force from here on, in full: replay --verify rebuilds the new units from it.
+    this.journal.writeConfig(JSON.parse(stable(config)) as unknown, this.opts.programVersion ?? 'keepalived-ts');
     for (const spec of next.values()) {
       if (this.units.has(spec.key)) continue;
       await this.startUnit(spec);

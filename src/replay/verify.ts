@@ -113,6 +113,8 @@ interface ActorRun {
   snapshot: unknown;
   pending: EventRecord<SummaryData>[];
   streams: Map<string, Stream>;
+  /** The actor began a graceful stop (every summary is closed then; a crash loses the open ones). */
+  stopping: boolean;
 }
 
 /** Deep equality of JSON-like data; a property set to undefined counts as absent (JSON drops it). */
@@ -153,8 +155,6 @@ export class LogVerifier {
   private config: KeepalivedConfig | undefined;
   private actors = new Map<string, ActorRun>();
   private runOpen = false;
-  /** The run began a graceful stop (every summary is closed then; a crash loses the open ones). */
-  private stopping = false;
   private runBroken = false;
   private lastSeq = 0;
 
@@ -180,7 +180,7 @@ export class LogVerifier {
     switch (r.kind) {
       case 'input':
         if (r.type === 'drop') return;
-        if (r.type === 'shutdown') this.stopping = true;
+        if (r.type === 'shutdown') a.stopping = true;
         // A sync group's input is also an output of the engine: compare it with what the re-run derives.
         if (r.type === 'syncGroup') this.record(a, { kind: 'input', type: 'syncGroup', data: r.data, cause: undefined, seq: r.seq, count: 1, asIs: false });
         this.flushPending(a);
@@ -219,29 +219,51 @@ export class LogVerifier {
     this.result.error ??= message;
   }
 
+  /**
+   * A start record begins a run of the instances it names. A simulated node or a restarted daemon
+   * starts all its instances at once; a daemon that runs one engine per sync group / lone instance
+   * (so a reload can restart one unit and leave the others alone) starts some of them, and the
+   * others run on untouched.
+   */
   private startRun(r: EventRecord): void {
-    this.endRun();
-    this.result.runs++;
-    this.runOpen = true;
-    this.runBroken = false;
-    this.stopping = false;
-    this.actors.clear();
     const config = this.config;
     if (config === undefined) {
+      this.endRun();
+      this.runOpen = true;
+      this.result.runs++;
       this.fail(`no configuration recorded before the start at record ${r.seq}: the machines cannot be rebuilt (the log must hold a full 'config' record, as EventLog.writeConfig writes)`);
       return;
     }
     const started = new Map(startedInstances(r).map((i) => [i.name, i]));
+    const instances = config.vrrpInstances.filter((inst) => started.has(inst.name));
+    for (const name of started.keys()) {
+      if (!instances.some((inst) => inst.name === name)) {
+        this.fail(`the start at record ${r.seq} names vrrp_instance ${name}, which the configuration recorded before it does not have`);
+        return;
+      }
+    }
+    // Every instance starts again: the previous run ends as a whole (as it always did).
+    if (instances.length === config.vrrpInstances.length || !this.runOpen) {
+      this.endRun();
+      this.actors.clear();
+      this.runBroken = false;
+    } else {
+      for (const inst of instances) {
+        const old = this.actors.get(`vrrp/${inst.name}`);
+        if (old !== undefined) {
+          if (!this.runBroken) this.endActor(old);
+          this.actors.delete(old.actor);
+        }
+      }
+    }
+    this.result.runs++;
+    this.runOpen = true;
     const groups = new Map<string, VrrpSyncGroup>();
     for (const g of config.vrrpSyncGroups) for (const m of g.group) groups.set(m, g);
     const at = r.monoTime;
     const inits: Array<[ActorRun, VrrpStepResult<unknown>]> = [];
-    for (const inst of config.vrrpInstances) {
-      const s = started.get(inst.name);
-      if (s === undefined) {
-        this.fail(`the start at record ${r.seq} does not name vrrp_instance ${inst.name} of the recorded configuration`);
-        return;
-      }
+    for (const inst of instances) {
+      const s = started.get(inst.name)!;
       const g = groups.get(inst.name);
       const opts: EngineStepperOptions = { vrrpScripts: config.vrrpScripts, ...(g ? { syncGroup: g } : {}) };
       if (s.primaryAddress !== undefined) opts.primaryAddress = s.primaryAddress;
@@ -255,7 +277,7 @@ export class LogVerifier {
         this.fail(`the configuration recorded before record ${r.seq} cannot build vrrp_instance ${String(inst.name)}: ${err instanceof Error ? err.message : String(err)}`);
         return;
       }
-      const a: ActorRun = { actor: `vrrp/${inst.name}`, name: inst.name, stepper, snapshot: res.snapshot, pending: [], streams: new Map() };
+      const a: ActorRun = { actor: `vrrp/${inst.name}`, name: inst.name, stepper, snapshot: res.snapshot, pending: [], streams: new Map(), stopping: false };
       if (g !== undefined) a.syncGroup = g;
       this.actors.set(a.actor, a);
       inits.push([a, res]);
@@ -267,12 +289,16 @@ export class LogVerifier {
     if (!this.runOpen) return;
     this.runOpen = false;
     if (this.runBroken) return;
-    for (const a of this.actors.values()) {
+    for (const a of this.actors.values()) this.endActor(a);
+  }
+
+  private endActor(a: ActorRun): void {
+    {
       this.flushPending(a);
       for (const [key, s] of a.streams) {
         // A run that did not stop gracefully (crash, or the log ends while it runs) never closed its
         // open summaries: what the re-run adds to a summarised stream there is what they held.
-        const lostTail = !this.stopping && key !== 'main';
+        const lostTail = !a.stopping && key !== 'main';
         while (!s.expected.empty) {
           const e = s.expected.peek();
           if (lostTail) this.result.unclosed += e.count;

@@ -19,7 +19,7 @@ import { EVENT_SCHEMA_VERSION, type EventRecord, type Journal, type NewEvent } f
 import { decodeBlock, encodeHeader, encodeRecord, LOG_MAGIC, type BlockSpan } from './codec.js';
 import { classifyLevelError, EventLogError, rootMessage } from './errors.js';
 import { BLOCK_SIZE, HEADER_KEY, blockKey, blockOf, configKey, eventKey, lateKey } from './keys.js';
-import { configAtSeq, EventLogReader, readRecords, seqBounds, type LogDb, type ReadQuery } from './reader.js';
+import { configAtSeq, EventLogReader, readRecordBatches, readRecords, seqBounds, type LogDb, type ReadQuery } from './reader.js';
 import { dbOptions, inspectDirectory, openDb, readHeader } from './open.js';
 import { deleteThrough, directoryBytes, planRetention, readBlocks } from './retention.js';
 
@@ -278,6 +278,11 @@ export class EventLog implements Journal {
   /** Records in seq order. Reads what is written: call flush() first to include the latest appends. */
   read(q: ReadQuery = {}): AsyncIterable<EventRecord> {
     return readRecords(this.db, this.dir, q);
+  }
+
+  /** The same records as read(), in arrays (one per LevelDB read): for readers of whole logs. */
+  readBatches(q: ReadQuery = {}): AsyncIterable<EventRecord[]> {
+    return readRecordBatches(this.db, this.dir, q);
   }
 
   /** The newest 'config' record at or before `seq` (kept through retention), if any. */

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type NetnsLab } from '../helpers/netns.js';
 import { DATA_DUMP_FILE, STATS_FILE, STATUS_JSON_FILE } from '../../src/daemon/vrrp-process.js';
 import { count, hasVip, startDaemon, vrrpConf, waitFor, type RunningDaemon } from './daemons.js';
+import { main as replayMain } from '../../src/cli/replay.js';
 
 const VIP = '192.0.2.100';
 const VIP2 = '192.0.2.101';
@@ -149,5 +150,30 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     process.kill(b.proc.pid!, 'SIGTERM');
     expect(await b.exited).toBe(0);
     expect(hasVip(lab, nsB, VIP)).toBe(false);
+  });
+
+  it('the event logs the two daemons wrote replay: --verify re-runs every recorded input with 0 divergences, and the merged timeline names each takeover\'s cause', async () => {
+    const dirs = [join(dir, 'log-a'), join(dir, 'log-b')];
+    const run = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const code = await replayMain(argv, { out: (t) => void (out += t), err: (t) => void (err += t) });
+      return { code, out, err };
+    };
+    const verify = await run([...dirs, '--verify']);
+    expect(verify.err).toBe('');
+    expect(verify.code).toBe(0);
+    const perNode = verify.out.split('\n').filter((l) => l.startsWith('verify '));
+    expect(perNode).toHaveLength(2);
+    for (const line of perNode) expect(line).toMatch(/ 0 divergence\(s\)$/);
+
+    const timeline = await run(dirs);
+    expect(timeline.code).toBe(0);
+    // The crash: b heard nothing from a for its master-down interval (3 × 250 ms + skew 152 ms).
+    expect(timeline.out).toMatch(/lb-b +VI_1 +BACKUP -> MASTER +no advert from 192\.0\.2\.\d+ for 0\.902 s \(master-down interval\)/);
+    // The graceful stop: a's priority-0 advert handed over after b's skew time.
+    expect(timeline.out).toMatch(/lb-b +VI_1 +BACKUP -> MASTER +master 192\.0\.2\.\d+ stopped \(priority-0 advert\)/);
+    // The restarted a preempted b: b yielded to a's higher priority.
+    expect(timeline.out).toMatch(/lb-b +VI_1 +MASTER -> BACKUP +advert from 192\.0\.2\.\d+, priority 150 > ours 100/);
   });
 });
