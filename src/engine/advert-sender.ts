@@ -18,7 +18,8 @@ const AUTH_AH = 2;
  */
 export class AdvertSender {
   private readonly subscription: Subscription;
-  private readonly perInstance = new Map<string, { config: VrrpInstance; src: string; dsts: string[]; auth: Pick<AdvertToEncode, 'authType' | 'authData'> }>();
+  private readonly perInstance = new Map<string, SenderEntry>();
+  private readonly cacheEncoded: boolean;
   /** Adverts put on the transport (one per destination). */
   sent = 0;
 
@@ -28,7 +29,10 @@ export class AdvertSender {
     private readonly codec: VrrpCodec,
     /** global_defs vrrp_mcast_group4 / vrrp_mcast_group6. */
     groups: { vrrpMcastGroup4: string; vrrpMcastGroup6: string } = { vrrpMcastGroup4: '224.0.0.18', vrrpMcastGroup6: 'ff02::12' },
+    /** Reuse the encoded bytes while the advert's fields stay the same (default on). */
+    opts: { cacheEncoded?: boolean } = {},
   ) {
+    this.cacheEncoded = opts.cacheEncoded !== false;
     const globals = { group4: groups.vrrpMcastGroup4, group6: groups.vrrpMcastGroup6 };
     for (const name of engine.instanceNames()) {
       const config = engine.instanceConfig(name)!;
@@ -49,7 +53,7 @@ export class AdvertSender {
           auth.authType = AUTH_AH;
         }
       }
-      this.perInstance.set(name, { config, src, dsts, auth });
+      this.perInstance.set(name, { config, src, dsts, auth, last: undefined, payloads: [] });
     }
     this.subscription = engine.effects$.subscribe((e) => {
       if (e.action.type === 'sendAdvert') this.send(e.instance, e.action);
@@ -59,6 +63,28 @@ export class AdvertSender {
   private send(instance: string, a: SendAdvert): void {
     const entry = this.perInstance.get(instance);
     if (entry === undefined) return;
+    const { config, src, dsts } = entry;
+    // A MASTER sends the same advert every interval: encode once per change of its fields. The
+    // bytes are a pure function of these fields and of the entry's fixed src/dsts/auth/form.
+    const last = entry.last;
+    const same =
+      this.cacheEncoded &&
+      last !== undefined &&
+      last.priority === a.priority &&
+      last.maxAdverIntCs === a.maxAdverIntCs &&
+      last.version === a.version &&
+      last.vrid === a.vrid &&
+      sameStrings(last.addresses, a.addresses);
+    if (!same) this.encodeAll(entry, a);
+    const payloads = entry.payloads;
+    for (let i = 0; i < dsts.length; i++) {
+      const dst = dsts[i]!;
+      this.transport.send({ ifname: config.interface, family: config.family, src, dst, ttl: VRRP_TTL, payload: payloads[i]! });
+      this.sent++;
+    }
+  }
+
+  private encodeAll(entry: SenderEntry, a: SendAdvert): void {
     const { config, src, dsts, auth } = entry;
     const adv: AdvertToEncode = {
       version: a.version,
@@ -71,14 +97,32 @@ export class AdvertSender {
     };
     if (auth.authType !== undefined) adv.authType = auth.authType;
     if (auth.authData !== undefined) adv.authData = auth.authData;
-    for (const dst of dsts) {
-      const payload = this.codec.encode(adv, { src, dst, v3ChecksumAsV2: config.v3ChecksumAsV2 });
-      this.transport.send({ ifname: config.interface, family: config.family, src, dst, ttl: VRRP_TTL, payload });
-      this.sent++;
-    }
+    entry.payloads = dsts.map((dst) => this.codec.encode(adv, { src, dst, v3ChecksumAsV2: config.v3ChecksumAsV2 }));
+    // Our own copy of the fields: the action is the journal's record, not ours to keep pointing at.
+    entry.last = this.cacheEncoded
+      ? { version: a.version, vrid: a.vrid, priority: a.priority, maxAdverIntCs: a.maxAdverIntCs, addresses: [...a.addresses] }
+      : undefined;
   }
 
   close(): void {
     this.subscription.unsubscribe();
   }
+}
+
+interface SenderEntry {
+  config: VrrpInstance;
+  src: string;
+  dsts: string[];
+  auth: Pick<AdvertToEncode, 'authType' | 'authData'>;
+  /** The fields the payloads below were encoded from (cache on). */
+  last: Pick<SendAdvert, 'version' | 'vrid' | 'priority' | 'maxAdverIntCs' | 'addresses'> | undefined;
+  /** One encoded payload per destination, in `dsts` order. */
+  payloads: Uint8Array[];
+}
+
+function sameStrings(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

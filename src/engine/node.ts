@@ -10,7 +10,7 @@ import type {
   VrrpTimer,
 } from '../machines/vrrp/contract.js';
 import type { EventKind, EventRecord, Journal, NewEvent } from '../store/schema.js';
-import type { AdvertReceiveContext, VrrpCodec } from './codec.js';
+import type { AdvertReceiveContext, ValidatedAdvert, VrrpCodec } from './codec.js';
 import type { Scheduler, TimerHandle } from './scheduler.js';
 import { markForced, type DropData } from './summary-keys.js';
 import type { ReceivedVrrpPacket, VrrpTransport } from './transport.js';
@@ -96,6 +96,33 @@ export interface NodeEngineOptions {
   summaryFlushMs?: number;
   /** Called after every engine step (one journal batch), e.g. to check invariants. */
   afterStep?: (engine: NodeEngine) => void;
+  /**
+   * Steady-state shortcuts (default on): a packet byte-identical to the last one accepted from the
+   * same source, with the same destination, TTL and checks, reuses that packet's validation instead
+   * of decoding it again. Off gives the plain path (tests compare the two).
+   */
+  fastPath?: boolean;
+}
+
+/**
+ * The last advert an instance accepted, with everything its validation depended on: the payload
+ * (a private copy: a transport may reuse its receive buffer), what the socket reported beside it and
+ * the one receive check that changes at run time. Same inputs, same pure function, same result.
+ */
+interface AcceptedAdvert {
+  payload: Uint8Array;
+  src: string;
+  dst: string;
+  ttl: number | undefined;
+  skipCheckAdvAddr: boolean;
+  advert: ValidatedAdvert;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  const n = a.length;
+  if (n !== b.length) return false;
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export interface NodeStats {
@@ -124,6 +151,8 @@ interface InstanceRuntime {
   malformed: Map<string, number>;
   /** skip_check_adv_addr configured: keepalived skips the VIP checks only for the master it follows. */
   skipCheckAdvAddr: boolean;
+  /** The fast path's memory of the last accepted advert (undefined when off or none yet). */
+  lastAccepted: AcceptedAdvert | undefined;
 }
 
 /** One event under construction in a batch, with the input that caused it. */
@@ -158,12 +187,14 @@ export class NodeEngine {
   private flushTimer: TimerHandle | undefined;
   private running = false;
   private stopped = false;
+  private readonly fastPath: boolean;
 
   /** Effects to carry out, after the journal committed them (adapters subscribe here). */
   readonly effects$: Observable<EngineEffect> = this.effectsSubject.asObservable();
 
   constructor(opts: NodeEngineOptions) {
     this.opts = opts;
+    this.fastPath = opts.fastPath !== false;
     this.globals = opts.config.globalDefs;
     this.node = opts.node ?? opts.config.globalDefs.routerId;
     const epoch = Date.now() - opts.scheduler.now();
@@ -210,6 +241,7 @@ export class NodeEngine {
       },
       malformed: new Map(),
       skipCheckAdvAddr: config.skipCheckAdvAddr || this.globals.vrrpSkipCheckAdvAddr,
+      lastAccepted: undefined,
     };
     if (config.authentication !== undefined) inst.rx.auth = config.authentication;
     if (config.v3ChecksumAsV2) inst.rx.v3ChecksumAsV2 = true;
@@ -395,17 +427,35 @@ export class NodeEngine {
     rx.dst = pkt.dst;
     rx.ttl = pkt.ttl;
     if (inst.skipCheckAdvAddr) rx.skipCheckAdvAddr = inst.stepper.view(inst.snapshot).masterAddress === pkt.src;
-    const res = this.opts.codec.validate(payload, rx);
-    if (!res.ok) {
-      inst.malformed.set(res.reason, (inst.malformed.get(res.reason) ?? 0) + 1);
-      const drop: DropData = { type: 'drop', at: pkt.at, src: pkt.src, reason: res.reason };
-      if (res.detail !== undefined) drop.detail = res.detail;
-      this.begin();
-      this.push({ ev: this.event(inst.actor, 'input', 'drop', pkt.at, drop), cause: undefined, force: false, index: -1 });
-      this.commit();
-      return;
+    const last = inst.lastAccepted;
+    let adv: ValidatedAdvert;
+    if (
+      last !== undefined &&
+      last.src === pkt.src &&
+      last.dst === pkt.dst &&
+      last.ttl === pkt.ttl &&
+      last.skipCheckAdvAddr === rx.skipCheckAdvAddr &&
+      sameBytes(last.payload, payload)
+    ) {
+      // The steady state: the master's advert again, byte for byte. validate is pure in exactly
+      // these inputs (the rest of rx is the instance's configuration), so its answer is the same.
+      adv = last.advert;
+    } else {
+      const res = this.opts.codec.validate(payload, rx);
+      if (!res.ok) {
+        inst.malformed.set(res.reason, (inst.malformed.get(res.reason) ?? 0) + 1);
+        const drop: DropData = { type: 'drop', at: pkt.at, src: pkt.src, reason: res.reason };
+        if (res.detail !== undefined) drop.detail = res.detail;
+        this.begin();
+        this.push({ ev: this.event(inst.actor, 'input', 'drop', pkt.at, drop), cause: undefined, force: false, index: -1 });
+        this.commit();
+        return;
+      }
+      adv = res.advert;
+      if (this.fastPath) {
+        inst.lastAccepted = { payload: new Uint8Array(payload), src: pkt.src, dst: pkt.dst, ttl: pkt.ttl, skipCheckAdvAddr: rx.skipCheckAdvAddr, advert: adv };
+      }
     }
-    const adv = res.advert;
     this.begin();
     this.stepOne(inst, {
       type: 'advert',

@@ -51,6 +51,11 @@ export interface SimulationOptions {
   journal?: (node: string) => MemoryJournal;
   /** Called after every engine step of any node (invariant checks). */
   afterStep?: (sim: Simulation, node: string) => void;
+  /**
+   * The engines' and advert senders' steady-state shortcuts (default on; see NodeEngineOptions).
+   * Off runs the plain path, which the tests compare against.
+   */
+  fastPath?: boolean;
 }
 
 export interface TimelineEntry {
@@ -212,11 +217,12 @@ export class Simulation {
       machines: this.opts.machines,
       primaryAddress: (ifname, family) => rt.addresses.get(ifname)?.[family],
       wallClock: () => this.scheduler.now(),
+      fastPath: this.opts.fastPath !== false,
       ...(this.opts.summarize === false ? {} : { summarizer: createEngineSummarizer() }),
       ...(this.opts.afterStep ? { afterStep: () => this.opts.afterStep!(this, node) } : {}),
     });
     rt.engine = engine;
-    rt.sender = new AdvertSender(engine, transport, this.opts.codec, rt.config.globalDefs);
+    rt.sender = new AdvertSender(engine, transport, this.opts.codec, rt.config.globalDefs, { cacheEncoded: this.opts.fastPath !== false });
     engine.effects$.subscribe((e) => this.onEffect(rt, e));
     engine.start();
     // A link that is down stays down across a restart: tell the new engine.

@@ -35,9 +35,9 @@ export function summaryKey(e: NewEvent): string | undefined {
     const input = e.data as VrrpInput | DropData;
     switch (input.type) {
       case 'advert':
-        return `advert ${input.src}`;
+        return keyFor(advertKeys, 'advert ', input.src);
       case 'timer':
-        return input.timer === 'advert' || input.timer === 'garpRefresh' ? `timer ${input.timer}` : undefined;
+        return input.timer === 'advert' ? 'timer advert' : input.timer === 'garpRefresh' ? 'timer garpRefresh' : undefined;
       case 'drop':
         return `drop ${input.reason} ${input.src}`;
       default:
@@ -59,15 +59,60 @@ export function summaryKey(e: NewEvent): string | undefined {
 export function summaryFields(e: NewEvent): unknown {
   if (e.kind === 'input') {
     const input = e.data as VrrpInput | DropData;
-    if (input.type === 'advert') return `priority ${input.priority} interval ${input.maxAdverIntCs}cs ${joined(input.addresses)}`;
+    if (input.type === 'advert') return fieldsText(advertFields, input.addresses, 0, input.priority, input.maxAdverIntCs);
     return input.type === 'drop' ? input.reason : null;
   }
   const action = e.data as VrrpAction;
   if (action.type === 'sendAdvert') {
-    return `v${action.version} priority ${action.priority} interval ${action.maxAdverIntCs}cs ${joined(action.addresses)}`;
+    return fieldsText(sentFields, action.addresses, action.version, action.priority, action.maxAdverIntCs);
   }
   if (action.type === 'sendGarp') return `${action.repeat}x ${joined(action.addresses)}`;
   return null;
+}
+
+/**
+ * The same text object for the same fields, when the addresses come in the same array as last time
+ * (a steady stream: the engine reuses a repeated advert's validation, a machine its VIP list). The
+ * summarizer then compares two references instead of building and comparing a new string per event.
+ * The memo lives on the array (weakly) and is checked field by field, so it can only ever give the
+ * text the fields would build: addresses arrays are never mutated once in an input or an action.
+ */
+interface FieldsMemo {
+  version: number;
+  priority: number;
+  intervalCs: number;
+  text: string;
+}
+const advertFields = new WeakMap<readonly string[], FieldsMemo>();
+const sentFields = new WeakMap<readonly string[], FieldsMemo>();
+
+function fieldsText(
+  memo: WeakMap<readonly string[], FieldsMemo>,
+  addresses: string[],
+  version: number,
+  priority: number,
+  intervalCs: number,
+): string {
+  const m = memo.get(addresses);
+  if (m !== undefined && m.version === version && m.priority === priority && m.intervalCs === intervalCs) return m.text;
+  // An advert received has no version field here (version 0): "priority …"; one sent: "v2 priority …".
+  const text = `${version > 0 ? `v${version} ` : ''}priority ${priority} interval ${intervalCs}cs ${joined(addresses)}`;
+  memo.set(addresses, { version, priority, intervalCs, text });
+  return text;
+}
+
+/** Stream keys per source address, built once (bounded: sources can be spoofed on a real LAN). */
+const advertKeys = new Map<string, string>();
+const MAX_CACHED_KEYS = 4096;
+
+function keyFor(cache: Map<string, string>, prefix: string, src: string): string {
+  let k = cache.get(src);
+  if (k === undefined) {
+    if (cache.size >= MAX_CACHED_KEYS) cache.clear();
+    k = `${prefix}${src}`;
+    cache.set(src, k);
+  }
+  return k;
 }
 
 /** The usual instance has one VIP: no join for it. */

@@ -96,6 +96,12 @@ interface ActorState {
 
 type FieldsCmp = { primitive: true; value: unknown } | { primitive: false; text: string };
 
+/**
+ * offer's answer when an event folds and nothing closes: one shared, frozen empty array (the
+ * steady state is nearly every event, and callers only read the answer).
+ */
+const NOTHING: NewEvent[] = Object.freeze([]) as unknown as NewEvent[];
+
 export const DEFAULT_MAX_OPEN_MS = 60_000;
 
 export class StreamSummarizer {
@@ -113,7 +119,10 @@ export class StreamSummarizer {
     this.maxOpenMs = opts.maxOpenMs ?? DEFAULT_MAX_OPEN_MS;
   }
 
-  /** Returns what to append now: [] while the stream is steady; else any summaries it closes, then e. */
+  /**
+   * Returns what to append now: nothing while the stream is steady (a shared frozen empty array:
+   * read it, do not keep or change it); else any summaries it closes, then e.
+   */
   offer(e: NewEvent): NewEvent[] {
     const key = this.keyOf(e);
     if (key === undefined) {
@@ -125,13 +134,11 @@ export class StreamSummarizer {
     const stream = owner.streams.get(key);
 
     if (stream !== undefined && sameFields(stream.fieldsCmp, fields)) {
-      const out: NewEvent[] = [];
       // Bounded summaries even if nobody calls flush: an old one closes and a new one opens.
-      if (stream.open !== undefined && e.monoTime - stream.open.firstMono >= this.maxOpenMs) {
-        out.push(this.close(stream, 'age'));
-      }
+      const aged = stream.open !== undefined && e.monoTime - stream.open.firstMono >= this.maxOpenMs ? this.close(stream, 'age') : undefined;
       this.fold(stream, e);
-      return out;
+      // The steady case allocates nothing: the shared empty answer.
+      return aged === undefined ? NOTHING : [aged];
     }
 
     // A new stream, or the fields changed: e goes to the log as is, after everything its actor

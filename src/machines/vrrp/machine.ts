@@ -168,7 +168,15 @@ export function heardMaster(fx: Effects): void {
   const learnt = s.version === 3 && ev.maxAdverIntCs > 0 ? ev.maxAdverIntCs : fx.ctx.masterAdverIntCs;
   const intervalMs = downInterval(fx.ctx, fx.ctx.effectivePriority, learnt);
   fx.arm('masterDown', intervalMs);
-  fx.set({ masterAdverIntCs: learnt, masterAddress: ev.src, masterPriority: ev.priority, downCause: { kind: 'timeout', intervalMs, lastMaster: ev.src } });
+  const ctx = fx.ctx;
+  const dc = ctx.downCause;
+  // The same master with the same fields again (the steady state): those fields already say so.
+  const unchanged =
+    dc.kind === 'timeout' && dc.intervalMs === intervalMs && dc.lastMaster === ev.src &&
+    ctx.masterAdverIntCs === learnt && ctx.masterAddress === ev.src && ctx.masterPriority === ev.priority;
+  if (!unchanged) {
+    fx.set({ masterAdverIntCs: learnt, masterAddress: ev.src, masterPriority: ev.priority, downCause: { kind: 'timeout', intervalMs, lastMaster: ev.src } });
+  }
   if (s.preempt && s.preemptDelayMs > 0) {
     if (ev.priority >= fx.ctx.effectivePriority) {
       // A master we would not preempt: any running preempt delay starts again later.
@@ -631,8 +639,72 @@ function steadyStep(snapshot: VrrpSnapshot, input: VrrpInput): VrrpStepResult<Vr
   build(fx);
   const patch = fx.contextPatch();
   // The same shallow copy xstate makes of a snapshot whose context changed (cloneMachineSnapshot).
-  const next = patch ? ({ ...snapshot, context: { ...ctx, ...patch } } as VrrpSnapshot) : snapshot;
+  const next = patch ? withContext(snapshot, patchedContext(ctx, patch)) : snapshot;
   return { snapshot: next, actions: fx.out };
+}
+
+/**
+ * `{ ...ctx, ...patch }`, written out. Spreading objects of several hidden classes (xstate's
+ * contexts and ours) sends V8 down its generic copy: it was most of a steady step's cost. A literal
+ * with every field gives one hidden class; the optional fields are copied only when present, so
+ * the result has exactly the spread's fields (OPTIONAL_CONTEXT_FIELDS makes the compiler name any
+ * optional field added to VrrpContext here; a required one it names by itself).
+ */
+function patchedContext(ctx: VrrpContext, patch: Partial<VrrpContext>): VrrpContext {
+  const c: VrrpContext = {
+    s: ctx.s,
+    status: ctx.status,
+    effectivePriority: ctx.effectivePriority,
+    ownFault: ctx.ownFault,
+    groupFaults: ctx.groupFaults,
+    masterAdverIntCs: ctx.masterAdverIntCs,
+    armed: ctx.armed,
+    started: ctx.started,
+    preemptDelayElapsed: ctx.preemptDelayElapsed,
+    downCause: ctx.downCause,
+    reason: ctx.reason,
+    transitions: ctx.transitions,
+  };
+  if ('masterAddress' in ctx) c.masterAddress = ctx.masterAddress;
+  if ('masterPriority' in ctx) c.masterPriority = ctx.masterPriority;
+  return Object.assign(c, patch);
+}
+
+type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
+/** Compile-time list of VrrpContext's optional fields: patchedContext copies each of them. */
+const OPTIONAL_CONTEXT_FIELDS: Record<OptionalKeys<VrrpContext>, true> = { masterAddress: true, masterPriority: true };
+void OPTIONAL_CONTEXT_FIELDS;
+
+/** xstate 5's machine snapshot fields, in createMachineSnapshot's order. */
+const SNAPSHOT_FIELDS = ['status', 'output', 'error', 'machine', 'context', '_nodes', 'value', 'tags', 'children', 'historyValue', 'matches', 'hasTag', 'can', 'getMeta', 'toJSON'];
+/** Whether xstate's snapshots have exactly those fields (checked once, on the first snapshot). */
+let snapshotFieldsKnown: boolean | undefined;
+
+/** `{ ...snapshot, context }` as a literal, when the snapshot's fields are the known ones. */
+function withContext(snapshot: VrrpSnapshot, context: VrrpContext): VrrpSnapshot {
+  if (snapshotFieldsKnown === undefined) {
+    const keys = Object.keys(snapshot);
+    snapshotFieldsKnown = keys.length === SNAPSHOT_FIELDS.length && keys.every((k, i) => k === SNAPSHOT_FIELDS[i]);
+  }
+  if (!snapshotFieldsKnown) return { ...snapshot, context } as VrrpSnapshot;
+  const s = snapshot as unknown as Record<string, unknown>;
+  return {
+    status: s.status,
+    output: s.output,
+    error: s.error,
+    machine: s.machine,
+    context,
+    _nodes: s._nodes,
+    value: s.value,
+    tags: s.tags,
+    children: s.children,
+    historyValue: s.historyValue,
+    matches: s.matches,
+    hasTag: s.hasTag,
+    can: s.can,
+    getMeta: s.getMeta,
+    toJSON: s.toJSON,
+  } as unknown as VrrpSnapshot;
 }
 
 /**
