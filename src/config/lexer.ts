@@ -152,7 +152,9 @@ export function decomment(raw: string, start: number, end: number, file: string,
 
 /** What the tokenizer hands on: words and braces, in order. */
 export interface TokenSink {
-  word(text: string, quoted: boolean, pos: SourcePos): void;
+  /** A word at file:line:column. The place comes as numbers, not a SourcePos: a large file has
+   * tens of thousands of words whose places are mostly never shown (the tree makes a SourcePos on demand). */
+  word(text: string, quoted: boolean, file: string, line: number, column: number): void;
   open(pos: SourcePos): void;
   close(pos: SourcePos): void;
   /** Problems found while splitting the line (an unterminated quote). */
@@ -208,10 +210,10 @@ export function tokenizeLine(l: SourceLine, sink: TokenSink): void {
       const j = text.indexOf('"', i + 1);
       if (j < 0) {
         sink.error('unterminated-quote', `Unterminated quote '${text}'`, posAt(l, i));
-        sink.word(text.slice(i + 1), true, posAt(l, i));
+        sink.word(text.slice(i + 1), true, l.file, l.line, columnAt(l, i));
         return;
       }
-      sink.word(text.slice(i + 1, j), true, posAt(l, i));
+      sink.word(text.slice(i + 1, j), true, l.file, l.line, columnAt(l, i));
       i = j + 1;
       continue;
     }
@@ -228,7 +230,7 @@ export function tokenizeLine(l: SourceLine, sink: TokenSink): void {
       }
       i++;
     }
-    sink.word(text.slice(begin, i), false, posAt(l, begin));
+    sink.word(text.slice(begin, i), false, l.file, l.line, columnAt(l, begin));
   }
 }
 
@@ -256,10 +258,10 @@ function tokenizeSimple(text: string, file: string, line: number, col0: number, 
       const j = text.indexOf('"', i + 1);
       if (j < 0) {
         sink.error('unterminated-quote', `Unterminated quote '${text}'`, { file, line, column: col0 + i });
-        sink.word(text.slice(i + 1), true, { file, line, column: col0 + i });
+        sink.word(text.slice(i + 1), true, file, line, col0 + i);
         return;
       }
-      sink.word(text.slice(i + 1, j), true, { file, line, column: col0 + i });
+      sink.word(text.slice(i + 1, j), true, file, line, col0 + i);
       i = j + 1;
       continue;
     }
@@ -276,7 +278,7 @@ function tokenizeSimple(text: string, file: string, line: number, col0: number, 
       }
       i++;
     }
-    sink.word(text.slice(begin, i), false, { file, line, column: col0 + begin });
+    sink.word(text.slice(begin, i), false, file, line, col0 + begin);
   }
 }
 
