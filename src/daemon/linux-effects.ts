@@ -6,8 +6,8 @@
  * and a GARP must follow the address it announces, a removal the add before it.
  */
 import type { Observable, Subscription } from 'rxjs';
-import type { VirtualIp, VrrpInstance } from '../config/types.js';
-import type { GarpSender, VipNetlink, VipSpec } from '../adapters/linux/index.js';
+import type { VirtualIp, VirtualRoute, VrrpInstance } from '../config/types.js';
+import type { GarpSender, RouteNetlink, RouteSpec, VipNetlink, VipSpec } from '../adapters/linux/index.js';
 import type { VrrpNotifier } from '../adapters/scripts/vrrp-notifier.js';
 import type { EngineEffect, NodeEngine } from '../engine/node.js';
 import type { DaemonLogger } from './logger.js';
@@ -30,6 +30,13 @@ export interface LinuxEffectsDeps {
   keepVipsAtStop: () => boolean;
   /** True while the daemon is stopping (removeVips of a graceful stop). */
   stopping: () => boolean;
+  /** virtual_routes: added with the VIPs, removed before them. Without it they are not applied. */
+  routes?: RouteNetlink;
+  /**
+   * use_vmac: the interface an instance's VIPs and gratuitous ARPs go on (its macvlan, whose
+   * InterfaceFacts carry the virtual MAC), when not its configured interface.
+   */
+  deviceFor?: (instance: string) => string | undefined;
 }
 
 /** A queue of async jobs run strictly in order; `idle()` settles when it is empty. */
@@ -66,11 +73,24 @@ function vipSpec(v: VirtualIp): VipSpec {
   return s;
 }
 
+function routeSpec(r: VirtualRoute): RouteSpec {
+  const s: RouteSpec = { dst: r.dst, words: r.words };
+  if (r.via !== undefined) s.via = r.via;
+  if (r.src !== undefined) s.src = r.src;
+  if (r.dev !== undefined) s.dev = r.dev;
+  if (r.table !== undefined) s.table = r.table;
+  if (r.metric !== undefined) s.metric = r.metric;
+  if (r.scope !== undefined) s.scope = r.scope;
+  return s;
+}
+
 export class LinuxEffects {
   private readonly subscription: Subscription;
   private readonly specs = new Map<string, Map<string, VipSpec>>();
   /** VIPs this process holds now, per instance: the data dump and the exit path read it. */
   readonly held = new Map<string, Set<string>>();
+  /** virtual_routes this process added, per instance (as written). */
+  readonly heldRoutes = new Map<string, Set<string>>();
   garpsSent = 0;
   private readonly waitingGarps = new Set<{ run: () => void; timer: NodeJS.Timeout | undefined }>();
 
@@ -97,11 +117,14 @@ export class LinuxEffects {
       case 'addVips':
         this.deps.log.info(`(${e.instance}) setting VIPs.`);
         this.queue.run(() => this.changeVips('add', e.instance, config, a.addresses));
+        this.queue.run(() => this.changeRoutes('add', config));
         break;
       case 'removeVips':
         if (this.deps.stopping() && this.deps.keepVipsAtStop()) return;
         // A BACKUP at start removes VIPs it may not hold: only a real release is worth a line.
         if ((this.held.get(e.instance)?.size ?? 0) > 0) this.deps.log.info(`(${e.instance}) removing VIPs.`);
+        // Routes first: a route whose src or gateway needs a VIP would go with it, unlogged.
+        this.queue.run(() => this.changeRoutes('remove', config));
         this.queue.run(() => this.changeVips('remove', e.instance, config, a.addresses));
         break;
       case 'sendGarp':
@@ -150,7 +173,8 @@ export class LinuxEffects {
     if (held === undefined) this.held.set(instance, (held = new Set()));
     for (const address of addresses) {
       const spec = specs.get(address) ?? { address, prefixLen: address.includes(':') ? 128 : 32, family: address.includes(':') ? 'ipv6' : 'ipv4' };
-      const r = op === 'add' ? await this.deps.vips.add(spec, config.interface) : await this.deps.vips.remove(spec, config.interface);
+      const dev = this.deps.deviceFor?.(instance) ?? config.interface;
+      const r = op === 'add' ? await this.deps.vips.add(spec, dev) : await this.deps.vips.remove(spec, dev);
       if (!r.ok) this.deps.log.error(`(${instance}) ${r.error}`);
       else if (op === 'add') held.add(address);
       else held.delete(address);
@@ -158,16 +182,37 @@ export class LinuxEffects {
     if (op === 'add') this.releaseWaitingGarps();
   }
 
+  /**
+   * virtual_routes follow the VIPs (keepalived: vrrp_handle_iproutes on MASTER, removed on
+   * leaving it). Only the routes this instance added are removed: `held` of routes.
+   */
+  private async changeRoutes(op: 'add' | 'remove', config: VrrpInstance): Promise<void> {
+    const routes = this.deps.routes;
+    if (routes === undefined || config.virtualRoutes.length === 0) return;
+    let held = this.heldRoutes.get(config.name);
+    if (held === undefined) this.heldRoutes.set(config.name, (held = new Set()));
+    for (const vr of config.virtualRoutes) {
+      const key = vr.words.join(' ');
+      if (op === 'remove' && !held.has(key)) continue;
+      const spec = routeSpec(vr);
+      const r = op === 'add' ? await routes.add(spec) : await routes.remove(spec);
+      if (!r.ok) this.deps.log.error(`(${config.name}) ${r.error}`);
+      else if (op === 'add') held.add(key);
+      else held.delete(key);
+    }
+  }
+
   private sendGarp(config: VrrpInstance, addresses: string[], repeat: number): void {
-    const facts = this.deps.interfaces.get(config.interface);
+    const ifname = this.deps.deviceFor?.(config.name) ?? config.interface;
+    const facts = this.deps.interfaces.get(ifname);
     if (facts === undefined) {
-      this.deps.log.error(`(${config.name}) cannot send gratuitous ARP: interface ${config.interface} unknown`);
+      this.deps.log.error(`(${config.name}) cannot send gratuitous ARP: interface ${ifname} unknown`);
       return;
     }
-    const target = { ifindex: facts.ifindex, ifname: config.interface, senderMac: facts.mac };
+    const target = { ifindex: facts.ifindex, ifname, senderMac: facts.mac };
     for (const address of addresses) {
       const v6 = address.includes(':');
-      this.deps.log.info(v6 ? `Sending unsolicited Neighbour Advert on ${config.interface} for ${address}` : `Sending gratuitous ARP on ${config.interface} for ${address}`);
+      this.deps.log.info(v6 ? `Sending unsolicited Neighbour Advert on ${ifname} for ${address}` : `Sending gratuitous ARP on ${ifname} for ${address}`);
       for (let i = 0; i < Math.max(1, repeat); i++) {
         const r = v6
           ? facts.ipv6LinkLocal !== undefined

@@ -12,8 +12,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Subject, Subscription } from 'rxjs';
 import type { KeepalivedConfig, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/types.js';
-import { GarpSender, LinkMonitor, linkStateOf, VipNetlink, interfaceLookup, openRawVrrpTransport, type RawVrrpTransport, type TransportEndpointSpec } from '../adapters/linux/index.js';
+import { GarpSender, LinkMonitor, linkStateOf, RouteNetlink, VipNetlink, VmacNetlink, interfaceLookup, openRawVrrpTransport, type RawVrrpTransport, type TransportEndpointSpec } from '../adapters/linux/index.js';
 import { NotifyRunner } from '../adapters/scripts/notify-runner.js';
+import { SmtpAlerter, smtpAlertConfig } from '../adapters/scripts/smtp-alert.js';
 import { VrrpNotifier } from '../adapters/scripts/vrrp-notifier.js';
 import { VrrpScriptRunner, trackedScripts } from '../adapters/scripts/vrrp-script-runner.js';
 import { AdvertSender } from '../engine/advert-sender.js';
@@ -28,10 +29,19 @@ import type { EventRecord } from '../store/schema.js';
 import { LinuxEffects, SerialQueue, type InterfaceFacts } from './linux-effects.js';
 import type { DaemonLogger } from './logger.js';
 import { leftoverVips } from './leftover.js';
+import { InstanceTransport, MetricsServer, type InstanceMetrics, type MetricsSnapshot } from './metrics.js';
+import { SyncGroupWatch } from './sync-group-state.js';
+import { VmacSetup } from './vmac-setup.js';
 
-export const DATA_DUMP_FILE = '/tmp/keepalived-ts.data';
-export const STATS_FILE = '/tmp/keepalived-ts.stats';
-export const STATUS_JSON_FILE = '/tmp/keepalived-ts.json';
+/**
+ * Where SIGUSR1 (data dump + JSON status) and SIGUSR2 (stats) write, as keepalived writes
+ * /tmp/keepalived.data and /tmp/keepalived.stats. KEEPALIVED_TS_DUMP_DIR moves them, so several
+ * daemons on one host (tests, labs) do not overwrite each other's files.
+ */
+export function dumpFiles(env: NodeJS.ProcessEnv = process.env): { data: string; stats: string; json: string } {
+  const dir = env.KEEPALIVED_TS_DUMP_DIR || '/tmp';
+  return { data: `${dir}/keepalived-ts.data`, stats: `${dir}/keepalived-ts.stats`, json: `${dir}/keepalived-ts.json` };
+}
 
 export interface VrrpProcessOptions {
   config: KeepalivedConfig;
@@ -41,6 +51,20 @@ export interface VrrpProcessOptions {
   /** -V: leave VIPs in place at exit. */
   keepVipsAtExit?: boolean;
   programVersion?: string;
+  /**
+   * Serve /metrics (Prometheus text) and /status (JSON) on 127.0.0.1 at this port (0: any free
+   * port). Default: the KEEPALIVED_TS_METRICS_PORT environment variable; unset: no server.
+   */
+  metricsPort?: number;
+}
+
+/** The metrics port from the options, else from KEEPALIVED_TS_METRICS_PORT; undefined: none. */
+export function metricsPortFor(opts: Pick<VrrpProcessOptions, 'metricsPort'>, env: NodeJS.ProcessEnv = process.env): number | undefined {
+  if (opts.metricsPort !== undefined) return opts.metricsPort;
+  const text = env['KEEPALIVED_TS_METRICS_PORT'];
+  if (text === undefined || text === '') return undefined;
+  const n = Number(text);
+  return Number.isInteger(n) && n >= 0 && n <= 65535 ? n : undefined;
 }
 
 /** Where the event log goes: --log-dir, else event_log_dir, else /var/lib/keepalived-ts/<router_id>. */
@@ -68,6 +92,10 @@ interface Unit extends UnitSpec {
   finalFrom?: number;
   sender: AdvertSender;
   effects: LinuxEffects;
+  notifier: VrrpNotifier;
+  syncGroup?: SyncGroupWatch;
+  /** use_vmac: instance -> its macvlan's name, for the instances whose vmac is up. */
+  vmacs: Map<string, string>;
 }
 
 /** Source positions do not change what runs: a reload that only moved lines touches nothing. */
@@ -118,6 +146,13 @@ export class VrrpProcess {
   private readonly transitions = new Map<string, number>();
   /** Seq of the newest record committed$ has released. */
   private lastCommittedSeq = 0;
+  /** The transport the engines see: counts adverts per instance, sends use_vmac adverts by the vmac. */
+  private readonly wire: InstanceTransport;
+  /** Opened when a unit first needs them (no netlink socket for nothing). */
+  private routes: RouteNetlink | undefined;
+  private vmac: VmacSetup | undefined;
+  private mailer: SmtpAlerter | undefined;
+  private metrics: MetricsServer | undefined;
 
   private constructor(
     private readonly opts: VrrpProcessOptions,
@@ -128,6 +163,12 @@ export class VrrpProcess {
     private readonly garp: GarpSender,
   ) {
     this.config = opts.config;
+    this.wire = new InstanceTransport(transport);
+  }
+
+  /** Port the /metrics server listens on, when it runs. */
+  get metricsPort(): number | undefined {
+    return this.metrics?.port;
   }
 
   get node(): string {
@@ -175,6 +216,16 @@ export class VrrpProcess {
   private async boot(): Promise<void> {
     const { log } = this.opts;
     this.notifyRunner = new NotifyRunner({ log: (l) => log.info(l), globals: this.config.globalDefs });
+    this.mailer = this.mailerFor(this.config);
+    const port = metricsPortFor(this.opts);
+    if (port !== undefined) {
+      try {
+        this.metrics = await MetricsServer.listen(port, () => this.metricsSnapshot());
+        log.info(`Metrics on http://127.0.0.1:${this.metrics.port}/metrics and /status`);
+      } catch (e) {
+        log.error(`cannot serve metrics on 127.0.0.1:${port}: ${(e as Error).message}`);
+      }
+    }
     this.subscriptions.add(this.transport.errors$.subscribe((e) => log.error(e.message)));
     this.subscriptions.add(this.journal.committed$.subscribe((rec) => this.onRecord(rec)));
     try {
@@ -239,13 +290,30 @@ export class VrrpProcess {
         log.error(`(${i.name}) interface ${i.interface} does not exist: instance not started`);
         continue;
       }
-      // Said once, clearly, rather than half-done: these land with the vmac and route adapters.
-      if (i.useVmac !== undefined) log.error(`(${i.name}) use_vmac is not supported by this daemon yet: adverts and gratuitous ARPs use ${i.interface}'s own MAC`);
-      if (i.virtualRoutes.length > 0) log.error(`(${i.name}) virtual_routes are not applied by this daemon yet`);
       usable.push(i);
     }
     if (usable.length === 0) return;
     this.openTransportFor(usable);
+    if (this.routes === undefined && usable.some((i) => i.virtualRoutes.length > 0)) this.routes = RouteNetlink.open();
+    if (this.vmac === undefined && usable.some((i) => i.useVmac !== undefined)) this.vmac = new VmacSetup(VmacNetlink.open(), (l) => log.error(l));
+    const vmacs = new Map<string, string>();
+    for (const i of usable) {
+      if (i.useVmac === undefined || this.vmac === undefined) continue;
+      const r = await this.vmac.create(i, this.interfaces.get(i.interface)!);
+      if (!r.ok) {
+        log.error(`(${i.name}) ${r.error}: VIPs and adverts stay on ${i.interface}`);
+        continue;
+      }
+      log.info(`(${i.name}) use_vmac: ${r.name} (${r.facts.mac}) on ${i.interface}`);
+      this.interfaces.set(r.name, r.facts);
+      vmacs.set(i.name, r.name);
+      // Adverts leave by the vmac (its virtual MAC as the source) unless vmac_xmit_base.
+      if (!i.vmacXmitBase) {
+        const o = this.transport.open({ ifname: r.name, ifindex: r.facts.ifindex, family: i.family, groups: [] });
+        if (o.ok) this.wire.route(i.interface, i.family, i.virtualRouterId, r.name);
+        else log.error(`(${i.name}) cannot send from ${r.name}: ${o.error.message}`);
+      }
+    }
     const sub: KeepalivedConfig = {
       ...this.config,
       vrrpInstances: usable,
@@ -258,7 +326,7 @@ export class VrrpProcess {
         node: this.node,
         scheduler: this.scheduler,
         journal: this.journal,
-        transport: this.transport,
+        transport: this.wire,
         codec: protocolCodec,
         machines: vrrpMachineKit,
         primaryAddress: (ifname, family) => {
@@ -281,8 +349,8 @@ export class VrrpProcess {
       primaryAddressOf: (n: string) => engine.primaryAddressOf(n),
       effects$: effects$.asObservable(),
     };
-    const sender = new AdvertSender(senderView as unknown as NodeEngine, this.transport, protocolCodec, this.config.globalDefs);
-    const notifier = new VrrpNotifier(sub, { scripts: this.notifyRunner });
+    const sender = new AdvertSender(senderView as unknown as NodeEngine, this.wire, protocolCodec, this.config.globalDefs);
+    const notifier = new VrrpNotifier(sub, { scripts: this.notifyRunner, ...(this.mailer ? { mailer: this.mailer } : {}) });
     const effects = new LinuxEffects(
       engine,
       effects$,
@@ -294,10 +362,14 @@ export class VrrpProcess {
         interfaces: this.interfaces,
         keepVipsAtStop: () => this.opts.keepVipsAtExit === true,
         stopping: () => this.stopping,
+        ...(this.routes ? { routes: this.routes } : {}),
+        deviceFor: (n) => vmacs.get(n),
       },
       this.queue,
     );
-    const unit: Unit = { ...spec, instances: usable, engine, effects$, sender, effects };
+    const unit: Unit = { ...spec, instances: usable, engine, effects$, sender, effects, notifier, vmacs };
+    const members = sub.vrrpSyncGroups[0]?.group;
+    if (spec.group !== undefined && members !== undefined) unit.syncGroup = new SyncGroupWatch(spec.group.name, members);
     this.units.set(spec.key, unit);
     engine.start();
     // An interface that is down now is down for the new engine too.
@@ -313,7 +385,29 @@ export class VrrpProcess {
     await this.settle();
     unit.sender.close();
     unit.effects.close();
+    await this.removeVmacs(unit);
     this.units.delete(unit.key);
+  }
+
+  /** The unit's vmacs go with it (keepalived deletes the vmacs it created at exit). */
+  private async removeVmacs(unit: Unit): Promise<void> {
+    for (const [name, ifname] of unit.vmacs) {
+      const i = unit.instances.find((x) => x.name === name);
+      if (i === undefined || this.vmac === undefined) continue;
+      this.wire.route(i.interface, i.family, i.virtualRouterId, undefined);
+      this.transport.closeInterface(ifname, i.family);
+      for (const k of [...this.openEndpoints]) if (k.startsWith(`${i.family}/${ifname}/`)) this.openEndpoints.delete(k);
+      this.interfaces.delete(ifname);
+      const err = await this.vmac.remove(i);
+      if (err) this.opts.log.error(`(${name}) ${err}`);
+    }
+    unit.vmacs.clear();
+  }
+
+  /** smtp_alert's mailer, when global_defs can send mail (notification_email and smtp_server). */
+  private mailerFor(config: KeepalivedConfig): SmtpAlerter | undefined {
+    const cfg = smtpAlertConfig(config.globalDefs);
+    return cfg ? new SmtpAlerter(cfg, { log: (l) => this.opts.log.info(l) }) : undefined;
   }
 
   private stopEngine(unit: Unit): void {
@@ -361,6 +455,14 @@ export class VrrpProcess {
     const d = rec.data as { from: VrrpState; to: VrrpState; reason: TransitionReason };
     const name = rec.actor.slice('vrrp/'.length);
     this.transitions.set(name, (this.transitions.get(name) ?? 0) + 1);
+    for (const u of this.units.values()) {
+      const g = u.syncGroup;
+      if (g === undefined || !g.members.includes(name)) continue;
+      const state = g.transition(name, d.to);
+      if (state === undefined) continue;
+      this.opts.log.info(`VRRP_Group(${g.name}) Syncing instances to ${state} state`);
+      u.notifier.group(g.name, state);
+    }
     if (d.to === 'INIT' || d.to === 'STOP') {
       this.opts.log.detail(`(${name}) ${d.from} -> ${d.to} (${d.reason.code})`);
       return;
@@ -398,6 +500,7 @@ export class VrrpProcess {
       report.stopped.push(unit.key);
     }
     this.config = config;
+    if (stable(smtpAlertConfig(config.globalDefs)) !== stable(this.mailer?.cfg)) this.mailer = this.mailerFor(config);
     // The configuration in force from here on, in full: replay --verify rebuilds the new units from it.
     this.journal.writeConfig(JSON.parse(stable(config)) as unknown, this.opts.programVersion ?? 'keepalived-ts');
     for (const spec of next.values()) {
@@ -418,14 +521,21 @@ export class VrrpProcess {
     for (const u of this.units.values()) {
       u.sender.close();
       u.effects.close();
+      // -V keeps the VIPs, so the vmacs they sit on stay too.
+      if (this.opts.keepVipsAtExit !== true) await this.removeVmacs(u);
     }
     this.units.clear();
+    await this.metrics?.close();
+    await this.mailer?.idle();
     await Promise.all([...this.scripts.values()].map((s) => s.runner.stop()));
     await this.notifyRunner.stop(true);
     this.subscriptions.unsubscribe();
     this.linkMonitor?.close();
+    this.wire.close();
     this.transport.close();
     this.vips.close();
+    this.routes?.close();
+    this.vmac?.close();
     await this.journal.flush();
     await this.journal.close();
     this.stopped = true;
@@ -450,6 +560,35 @@ export class VrrpProcess {
       }
     }
     return { node: this.node, pid: process.pid, instances };
+  }
+
+  /** Every running instance with its counters: /metrics, /status, SIGUSR2. */
+  metricsSnapshot(): MetricsSnapshot {
+    const instances: InstanceMetrics[] = [];
+    for (const u of this.units.values()) {
+      const malformed = u.engine.malformed();
+      for (const v of u.engine.views()) {
+        const c = u.engine.instanceConfig(v.name)!;
+        instances.push({
+          name: v.name,
+          interface: c.interface,
+          family: c.family,
+          virtualRouterId: c.virtualRouterId,
+          state: v.state,
+          priority: c.priority,
+          effectivePriority: v.effectivePriority,
+          transitions: this.transitions.get(v.name) ?? 0,
+          advertsSent: this.wire.sent(c.interface, c.family, c.virtualRouterId),
+          advertsReceived: this.wire.received(c.interface, c.family, c.virtualRouterId),
+          drops: { ...(malformed[v.name] ?? {}) },
+          ...(v.masterAddress !== undefined ? { master: v.masterAddress } : {}),
+          vips: [...(u.effects.held.get(v.name) ?? [])],
+        });
+      }
+    }
+    const known = new Set(instances.map((i) => InstanceTransport.key(i.interface, i.family, i.virtualRouterId)));
+    const foreignVrids = this.wire.foreign(known);
+    return { node: this.node, pid: process.pid, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000), instances, foreignVrids, transport: { ...this.transport.stats } };
   }
 
   /** SIGUSR1: keepalived's data dump, in its layout where it applies. */
@@ -479,25 +618,23 @@ export class VrrpProcess {
   /** SIGUSR2: counters. */
   statsText(): string {
     const lines: string[] = [];
-    const malformed: Record<string, Record<string, number>> = {};
-    for (const u of this.units.values()) Object.assign(malformed, u.engine.malformed());
-    for (const u of this.units.values()) {
-      for (const name of u.engine.instanceNames()) {
-        lines.push(`VRRP Instance: ${name}`, `  Transitions: ${this.transitions.get(name) ?? 0}`);
-        for (const [reason, n] of Object.entries(malformed[name] ?? {})) lines.push(`  Dropped (${reason}): ${n}`);
-      }
+    const snap = this.metricsSnapshot();
+    for (const i of snap.instances) {
+      lines.push(`VRRP Instance: ${i.name}`, `  Transitions: ${i.transitions}`, `  Adverts sent: ${i.advertsSent}`, `  Adverts received: ${i.advertsReceived}`);
+      for (const [reason, n] of Object.entries(i.drops)) lines.push(`  Dropped (${reason}): ${n}`);
     }
+    for (const f of snap.foreignVrids) lines.push(`Foreign VRID ${f.vrid} on ${f.interface} (${f.family}): ${f.received}`);
     const t = this.transport.stats;
     lines.push(`Packets sent: ${t.sent}`, `Packets received: ${t.received}`, `Send errors: ${t.sendErrors}`, `Uptime: ${Math.round((Date.now() - this.startedAt) / 1000)} s`);
     return `${lines.join('\n')}\n`;
   }
 
-  writeDataDump(file = DATA_DUMP_FILE): void {
+  writeDataDump(file = dumpFiles().data): void {
     writeFileSync(file, this.dataDump());
-    writeFileSync(STATUS_JSON_FILE, `${JSON.stringify(this.status(), null, 2)}\n`);
+    writeFileSync(dumpFiles().json, `${JSON.stringify(this.status(), null, 2)}\n`);
   }
 
-  writeStats(file = STATS_FILE): void {
+  writeStats(file = dumpFiles().stats): void {
     writeFileSync(file, this.statsText());
   }
 }

@@ -10,9 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type NetnsLab } from '../helpers/netns.js';
-import { DATA_DUMP_FILE, STATS_FILE, STATUS_JSON_FILE } from '../../src/daemon/vrrp-process.js';
+import { dumpFiles } from '../../src/daemon/vrrp-process.js';
 import { count, hasVip, startDaemon, vrrpConf, waitFor, type RunningDaemon } from './daemons.js';
 import { main as replayMain } from '../../src/cli/replay.js';
+
+// SIGUSR1/SIGUSR2 files of this file's daemons go to a directory of their own (the daemons inherit it).
+process.env.KEEPALIVED_TS_DUMP_DIR = mkdtempSync(join(tmpdir(), 'kts-dump-'));
+const { data: DATA_DUMP_FILE, stats: STATS_FILE, json: STATUS_JSON_FILE } = dumpFiles();
+
 
 const VIP = '192.0.2.100';
 const VIP2 = '192.0.2.101';
