@@ -11,6 +11,8 @@ export interface ChildSettings {
   logDetail: boolean;
   logDir?: string;
   keepVipsAtExit: boolean;
+  /** -I: the checker child leaves its IPVS services in the kernel at exit. */
+  keepIpvsAtExit?: boolean;
 }
 
 export type ParentMessage =
@@ -20,7 +22,23 @@ export type ParentMessage =
 export type ChildMessage =
   | { type: 'ready' }
   | { type: 'startFailed'; error: string }
-  | { type: 'reloaded'; report: ReloadReport };
+  | { type: 'reloaded'; report: ReloadReport }
+  /** The VRRP child: an instance entered a state (the parent forwards it to the checker child). */
+  | VrrpStateMessage;
+
+/** An instance's committed state: lvs_sync_daemon on the checker side follows the one it names. */
+export interface VrrpStateMessage {
+  type: 'vrrpState';
+  instance: string;
+  state: 'INIT' | 'BACKUP' | 'MASTER' | 'FAULT' | 'STOP';
+}
+
+/** What the parent sends the checker child: the VRRP child's messages plus the instances' states. */
+export type CheckerParentMessage = ParentMessage | VrrpStateMessage;
+
+export function isCheckerParentMessage(m: unknown): m is CheckerParentMessage {
+  return isParentMessage(m) || (typeof m === 'object' && m !== null && (m as { type?: unknown }).type === 'vrrpState');
+}
 
 export function isParentMessage(m: unknown): m is ParentMessage {
   return typeof m === 'object' && m !== null && ((m as { type?: unknown }).type === 'start' || (m as { type?: unknown }).type === 'reload');

@@ -18,6 +18,8 @@ export interface DaemonOptions {
   checkOnly: boolean;
   /** -V: leave the VIPs in place at exit. */
   dontReleaseVrrp: boolean;
+  /** -I: leave the IPVS services in the kernel at exit. */
+  dontReleaseIpvs: boolean;
   /** -R: do not respawn a child that dies. */
   dontRespawn: boolean;
   pidFile: string;
@@ -71,6 +73,7 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonArgsResult {
     vrrpOnly,
     checkOnly,
     dontReleaseVrrp: a.flags.has('dont-release-vrrp'),
+    dontReleaseIpvs: a.flags.has('dont-release-ipvs'),
     dontRespawn: a.flags.has('dont-respawn'),
     pidFile: lastValue(a, 'pid') ?? DEFAULT_PID_FILE,
     vrrpPidFile: lastValue(a, 'vrrp_pid') ?? DEFAULT_VRRP_PID_FILE,

@@ -1,6 +1,6 @@
 /**
  * The parent process: keepalived's watchdog. It loads and checks the configuration, writes the pid
- * files, forks the VRRP child (and the checker child: see `startCheckerSide`), restarts a child
+ * files, forks the VRRP child and the checker child (checker-child.ts), restarts a child
  * that dies, and turns signals into actions:
  *   SIGHUP            reload: load the new file here (never on the VRRP loop); a bad one is refused
  *                     with the reason logged and the running configuration kept; a good one is sent
@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { KeepalivedConfig } from '../config/types.js';
-import type { ChildMessage, ChildSettings, ParentMessage } from './ipc.js';
+import type { ChildMessage, ChildSettings, ParentMessage, VrrpStateMessage } from './ipc.js';
 import type { DaemonLogger } from './logger.js';
 import type { DaemonOptions } from './options.js';
 
@@ -73,6 +73,8 @@ export function runningPid(file: string): number | undefined {
 
 interface ManagedChild {
   name: string;
+  /** The child's entry module beside this one. */
+  module: string;
   pidFile: string;
   proc?: ChildProcess;
   lastStart: number;
@@ -101,49 +103,59 @@ export async function runParent(opts: DaemonOptions, log: DaemonLogger): Promise
     logConsole: opts.logConsole,
     logDetail: opts.logDetail,
     keepVipsAtExit: opts.dontReleaseVrrp,
+    keepIpvsAtExit: opts.dontReleaseIpvs,
     ...(opts.logDir !== undefined ? { logDir: opts.logDir } : {}),
   };
   let shuttingDown = false;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
 
-  const vrrp: ManagedChild = { name: 'VRRP', pidFile: opts.vrrpPidFile, lastStart: 0 };
+  const vrrp: ManagedChild = { name: 'VRRP', module: 'vrrp-child', pidFile: opts.vrrpPidFile, lastStart: 0 };
+  const checkers: ManagedChild = { name: 'Healthcheck', module: 'checker-child', pidFile: opts.checkersPidFile, lastStart: 0 };
+  const children: ManagedChild[] = [];
+  /** Each VRRP instance's last state: a (re)started checker child hears them all first. */
+  const vrrpStates = new Map<string, VrrpStateMessage>();
 
-  const startVrrp = (): void => {
-    vrrp.lastStart = Date.now();
-    const proc = fork(childModule('vrrp-child'), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    vrrp.proc = proc;
+  const startChild = (child: ManagedChild): void => {
+    child.lastStart = Date.now();
+    const proc = fork(childModule(child.module), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.proc = proc;
     if (proc.pid !== undefined) {
-      writePid(vrrp.pidFile, proc.pid, log);
-      log.info(`Starting VRRP child process, pid=${proc.pid}`);
+      writePid(child.pidFile, proc.pid, log);
+      log.info(`Starting ${child.name} child process, pid=${proc.pid}`);
     }
     proc.on('message', (m: ChildMessage) => {
-      if (m.type === 'startFailed') log.error(`VRRP child could not start: ${m.error}`);
+      if (m.type === 'startFailed') log.error(`${child.name} child could not start: ${m.error}`);
+      if (m.type === 'vrrpState' && child === vrrp) {
+        vrrpStates.set(m.instance, m);
+        if (checkers.proc?.connected === true) checkers.proc.send(m);
+      }
     });
     proc.once('exit', (code, signal) => {
-      if (proc.pid !== undefined) removePid(vrrp.pidFile, proc.pid);
-      if (vrrp.proc === proc) vrrp.proc = undefined;
+      if (proc.pid !== undefined) removePid(child.pidFile, proc.pid);
+      if (child.proc === proc) child.proc = undefined;
       if (shuttingDown) return maybeFinish();
-      log.error(`VRRP child process(${proc.pid}) died: ${signal ?? `exit status ${code}`}`);
+      log.error(`${child.name} child process(${proc.pid}) died: ${signal ?? `exit status ${code}`}`);
       if (opts.dontRespawn) {
         log.info('Not respawning it (-R): stopping');
         void shutdown('child died');
         return;
       }
-      const wait = Math.max(0, vrrp.lastStart + MIN_RESTART_GAP_MS - Date.now());
-      vrrp.restartTimer = setTimeout(() => {
-        vrrp.restartTimer = undefined;
+      const wait = Math.max(0, child.lastStart + MIN_RESTART_GAP_MS - Date.now());
+      child.restartTimer = setTimeout(() => {
+        child.restartTimer = undefined;
         if (shuttingDown) return;
-        log.info('Restarting VRRP child process');
-        startVrrp();
+        log.info(`Restarting ${child.name} child process`);
+        startChild(child);
       }, wait);
     });
     const start: ParentMessage = { type: 'start', config, settings };
     proc.send(start);
+    if (child === checkers) for (const m of vrrpStates.values()) proc.send(m);
   };
 
   const maybeFinish = (): void => {
-    if (vrrp.proc !== undefined) return;
+    if (children.some((c) => c.proc !== undefined)) return;
     removePid(opts.pidFile, process.pid);
     for (const [sig, fn] of handlers) process.removeListener(sig, fn);
     log.info('Stopped keepalived-ts');
@@ -154,12 +166,15 @@ export async function runParent(opts: DaemonOptions, log: DaemonLogger): Promise
     if (shuttingDown) return;
     shuttingDown = true;
     log.info(`Stopping (${why})`);
-    if (vrrp.restartTimer) clearTimeout(vrrp.restartTimer);
-    const proc = vrrp.proc;
-    if (proc === undefined) return maybeFinish();
-    proc.kill('SIGTERM');
-    const killer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
-    proc.once('exit', () => clearTimeout(killer));
+    for (const child of children) {
+      if (child.restartTimer) clearTimeout(child.restartTimer);
+      const proc = child.proc;
+      if (proc === undefined) continue;
+      proc.kill('SIGTERM');
+      const killer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      proc.once('exit', () => clearTimeout(killer));
+    }
+    maybeFinish();
   };
 
   const reload = (): void => {
@@ -174,7 +189,12 @@ export async function runParent(opts: DaemonOptions, log: DaemonLogger): Promise
     for (const w of next.warnings) log.info(w);
     config = next.config;
     const msg: ParentMessage = { type: 'reload', config };
-    vrrp.proc?.send(msg);
+    for (const child of children) if (child.proc?.connected === true) child.proc.send(msg);
+    // Virtual servers where there were none: the checker child starts now, on the new config.
+    if (!children.includes(checkers) && !opts.vrrpOnly && config.virtualServers.length > 0) {
+      children.push(checkers);
+      startChild(checkers);
+    }
   };
 
   const handlers: Array<[NodeJS.Signals, () => void]> = [
@@ -186,23 +206,27 @@ export async function runParent(opts: DaemonOptions, log: DaemonLogger): Promise
   ];
   for (const [sig, fn] of handlers) process.on(sig, fn);
 
-  if (!opts.checkOnly) startVrrp();
-  if (!opts.vrrpOnly) startCheckerSide(config, opts, log);
-  if (opts.checkOnly) {
-    // Nothing runs on this side yet: say so and stay up, as a -C daemon would, until stopped.
-    log.info('Checker side only (-C): no VRRP child');
+  // -P: VRRP only; -C: checkers only; neither: both, as keepalived. The checker child only
+  // where there is something to check (keepalived starts it only with virtual servers too).
+  if (!opts.checkOnly) children.push(vrrp);
+  if (!opts.vrrpOnly && wantsCheckerSide(config, opts, log)) children.push(checkers);
+  if (children.length === 0) {
+    log.info('Nothing to run: no VRRP side (-C) and no virtual servers');
+    removePid(opts.pidFile, process.pid);
+    for (const [sig, fn] of handlers) process.removeListener(sig, fn);
+    return 0;
   }
+  for (const child of children) startChild(child);
   return done;
 }
 
 /**
- * Hook for the checker child (keepalived's Keepalived_healthcheckers): it will be forked here like
- * the VRRP child (src/engine/checkers.ts behind an IPVS adapter), with its pid in opts.checkersPidFile.
- * Until then, a configuration with virtual servers is told clearly that no checks run, and VRRP
- * keeps running (keepalived would exit on a kernel without IPVS).
+ * Whether the checker child runs (keepalived's Keepalived_healthcheckers): only with virtual
+ * servers to check. On a kernel without IPVS it still runs (keepalived would exit): the child
+ * says so once and checks, notifies and fifo lines go on.
  */
-export function startCheckerSide(config: KeepalivedConfig, opts: DaemonOptions, log: DaemonLogger): void {
-  void opts;
-  if (config.virtualServers.length === 0) return;
-  log.info(`Health checkers not started: the checker process is not part of this build yet (${config.virtualServers.length} virtual_server block(s) ignored); VRRP keeps running`);
+export function wantsCheckerSide(config: KeepalivedConfig, opts: DaemonOptions, log: DaemonLogger): boolean {
+  if (config.virtualServers.length > 0) return true;
+  if (opts.checkOnly) log.info('Checker side only (-C), but the configuration has no virtual_server');
+  return false;
 }

@@ -69,6 +69,17 @@ process.on('message', (m: unknown) => {
     }).then(
       (p) => {
         vrrp = p;
+        // Each instance's committed state goes to the parent, which forwards it to the checker
+        // child: lvs_sync_daemon follows the instance it names.
+        p.journal.committed$.subscribe((rec) => {
+          if (rec.kind !== 'transition' || !rec.actor.startsWith('vrrp/')) return;
+          const to = (rec.data as { to?: unknown }).to;
+          if (to === 'INIT' || to === 'BACKUP' || to === 'MASTER' || to === 'FAULT' || to === 'STOP') {
+            send({ type: 'vrrpState', instance: rec.actor.slice('vrrp/'.length), state: to });
+          }
+        });
+        // What was committed before the subscription: the states as they are now.
+        for (const i of p.status().instances) send({ type: 'vrrpState', instance: i.name, state: i.state });
         if (stopping !== undefined) return;
         send({ type: 'ready' });
       },
