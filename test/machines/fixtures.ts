@@ -1,36 +1,13 @@
+import { defaultGlobalDefs } from '../../src/config/build.js';
 import type { GlobalDefs, VrrpInstance } from '../../src/config/types.js';
 import type { VrrpAction, VrrpInput, VrrpStepResult } from '../../src/machines/vrrp/contract.js';
 import { createVrrpStepper, type VrrpSnapshot, type VrrpStepperOptions } from '../../src/machines/vrrp/machine.js';
 
 const pos = { file: 'test.conf', line: 1, column: 1 };
 
-/** keepalived 2.2.7's global defaults (keepalived.conf(5)). */
+/** keepalived 2.2.7's global defaults (keepalived.conf(5)), as the config layer builds them. */
 export function globals(over: Partial<GlobalDefs> = {}): GlobalDefs {
-  return {
-    routerId: 'test',
-    vrrpVersion: 2,
-    vrrpMcastGroup4: '224.0.0.18',
-    vrrpMcastGroup6: 'ff02::12',
-    vrrpStrict: false,
-    vrrpSkipCheckAdvAddr: false,
-    vrrpCheckUnicastSrc: false,
-    vrrpV3ChecksumAsV2: false,
-    vrrpGarpMasterDelayMs: 5000,
-    vrrpGarpMasterRepeat: 5,
-    vrrpGarpMasterRefreshMs: 0,
-    vrrpGarpMasterRefreshRepeat: 1,
-    vrrpGarpIntervalMs: 0,
-    vrrpGnaIntervalMs: 0,
-    vrrpLowerPrioNoAdvert: false,
-    vrrpHigherPrioSendAdvert: false,
-    vrrpStartupDelayMs: 0,
-    enableScriptSecurity: false,
-    notificationEmail: [],
-    smtpConnectTimeoutMs: 30000,
-    smtpAlert: false,
-    lvsFlush: false,
-    ...over,
-  };
+  return { ...defaultGlobalDefs(), routerId: 'test', ...over };
 }
 
 /** A vrrp_instance with keepalived's defaults: VRID 51, priority 100, advert_int 1, one VIP. */
