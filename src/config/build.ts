@@ -97,6 +97,9 @@ export interface BuildOutput {
   syncGroupMemberPos: Map<VrrpSyncGroup, SourcePos[]>;
   /** DNS checkers whose delay_before_retry is keepalived's "same as delay_loop". */
   dnsRetryFromLoop: Set<CheckerCommon>;
+  /** Checkers whose retry / delay_before_retry are the per-type default (their block gave none). */
+  retryDefaulted: Set<CheckerCommon>;
+  dbrDefaulted: Set<CheckerCommon>;
   /** Real servers that set inhibit_on_failure themselves; the others take the virtual server's. */
   rsInhibitGiven: Set<RealServer>;
   /** virtual_server `protocol` statements, for the fwmark warning's place. */
@@ -390,6 +393,7 @@ interface CheckerState {
   urls: HttpUrl[];
   extra: CheckerExtra;
   dbrSet: boolean;
+  retrySet: boolean;
 }
 
 class ConfigBuilder {
@@ -428,6 +432,8 @@ class ConfigBuilder {
       trackScriptPos: new Map(),
       syncGroupMemberPos: new Map(),
       dnsRetryFromLoop: new Set(),
+      retryDefaulted: new Set(),
+      dbrDefaulted: new Set(),
       rsInhibitGiven: new Set(),
       vsSeen: new Map(),
     };
@@ -1300,7 +1306,11 @@ class ConfigBuilder {
     const S = (): RealServer => this.rsState!;
     const checker = (type: Checker['type']): Handler => (s) => {
       const c = this.checker(s, type);
-      if (c) S().checkers.push(c);
+      if (!c) return;
+      S().checkers.push(c);
+      // Remember which timings the checker block left to the real server (this.ck is that block's state).
+      if (!this.ck!.retrySet) this.out.retryDefaulted.add(c);
+      if (!this.ck!.dbrSet) this.out.dbrDefaulted.add(c);
     };
     return {
       weight: (s) => {
@@ -1397,6 +1407,17 @@ class ConfigBuilder {
     };
     this.rsState = rs;
     walkBlock(r, st.block, 'real_server', (this.rsHandlers ??= this.makeRealServerHandlers()));
+    // keepalived.conf(5): retry and delay_before_retry given in a real_server are the defaults of its
+    // checkers; a checker's own value wins, the per-type default applies only when neither is given.
+    for (const c of rs.checkers) {
+      // FILE_CHECK has none of the standard checker options (keepalived.conf(5)).
+      if (c.type === 'FILE_CHECK') continue;
+      if (rs.retry !== undefined && this.out.retryDefaulted.has(c)) c.retry = rs.retry;
+      if (rs.delayBeforeRetryMs !== undefined && this.out.dbrDefaulted.has(c)) {
+        c.delayBeforeRetryMs = rs.delayBeforeRetryMs;
+        this.out.dnsRetryFromLoop.delete(c);
+      }
+    }
     return rs;
   }
 
@@ -1413,7 +1434,7 @@ class ConfigBuilder {
     };
     const urls: HttpUrl[] = [];
     const extra: CheckerExtra = { miscDynamic: false, dnsType: 'SOA', dnsName: '.' };
-    this.ck = { common, urls, extra, dbrSet: false };
+    this.ck = { common, urls, extra, dbrSet: false, retrySet: false };
     walkBlock(r, st.block, type, (this.ckHandlers ??= this.checkerHandlers()));
     const dbrSet = this.ck.dbrSet;
     // keepalived: delay_before_retry defaults to delay_loop for DNS_CHECK; validate.ts resolves
@@ -1473,7 +1494,10 @@ class ConfigBuilder {
     const S = (): CheckerState => this.ck!;
     const retry: Handler = (s) => {
       const n = readIntInRange(r, arg(s, 0), posOf(s), 'retry', 0, 2147483647, `Invalid retry connection value '${s.args[0]?.text}'`);
-      if (n !== undefined) S().common.retry = n;
+      if (n !== undefined) {
+        S().common.retry = n;
+        S().retrySet = true;
+      }
     };
     return {
       connect_ip: (s) => {

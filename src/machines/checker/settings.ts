@@ -11,13 +11,9 @@ export const PROBE_TIMEOUT_MARGIN_MS = 1000;
 /**
  * keepalived's inheritance of the checker timings (check_data.c validate_check_config):
  * checker → real_server → virtual_server for delay_loop and alpha; warmup defaults to the
- * checker's delay_loop. retry and delay_before_retry come from the checker block, where the config
- * layer already put the per-type defaults (retry 1, DNS 3, MISC 0; delay_before_retry 1 s, HTTP/SSL
- * 3 s, DNS: delay_loop).
- *
- * A real_server-level retry / delay_before_retry applies only where the checker block left them
- * unset, which the config types cannot tell (they always hold the per-type default); until they
- * can, the checker block's value wins.
+ * checker's delay_loop. retry and delay_before_retry come from the checker, where the config layer
+ * already resolved them: the checker block's own value, else its real_server's, else the per-type
+ * default (retry 1, DNS 3, MISC 0; delay_before_retry 1 s, HTTP/SSL 3 s, DNS: delay_loop).
  */
 export function resolveCheckerSettings(vs: VirtualServer, rs: RealServer, checker: Checker): CheckerSettings {
   const delayLoopMs = checker.delayLoopMs ?? rs.delayLoopMs ?? vs.delayLoopMs;

@@ -274,3 +274,51 @@ describe('inheritance from the virtual server', () => {
     expect(config.virtualServers[0]!.realServers.map((r) => r.inhibitOnFailure)).toEqual([true, false]);
   });
 });
+
+describe('checker timings given in a real_server', () => {
+  it("are the defaults of its checkers: a checker's own value wins, the per-type default applies when neither is given", () => {
+    const { config } = ok(
+      vs(`  protocol TCP
+  lb_algo rr
+  lb_kind NAT
+  real_server 192.0.2.20 80 {
+    TCP_CHECK {
+    }
+    HTTP_GET {
+      url {
+        path /
+      }
+      retry 7
+      delay_before_retry 2
+    }
+    DNS_CHECK {
+      type A
+      name example.org
+    }
+    retry 4
+    delay_before_retry 9
+  }
+  real_server 192.0.2.21 80 {
+    TCP_CHECK {
+    }
+    HTTP_GET {
+      url {
+        path /
+      }
+    }
+  }`),
+    );
+    const [a, b] = config.virtualServers[0]!.realServers;
+    // Given after the checkers, the real server's values still reach the checkers that set none.
+    expect(a!.checkers.map((c) => [c.type, c.retry, c.delayBeforeRetryMs])).toEqual([
+      ['TCP_CHECK', 4, 9000],
+      ['HTTP_GET', 7, 2000],
+      ['DNS_CHECK', 4, 9000],
+    ]);
+    // Without them: keepalived's per-type defaults (retry 1; delay_before_retry 1 s, HTTP 3 s).
+    expect(b!.checkers.map((c) => [c.type, c.retry, c.delayBeforeRetryMs])).toEqual([
+      ['TCP_CHECK', 1, 1000],
+      ['HTTP_GET', 1, 3000],
+    ]);
+  });
+});
