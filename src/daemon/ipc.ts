@@ -10,6 +10,7 @@ export interface ChildSettings {
   logConsole: boolean;
   logDetail: boolean;
   logDir?: string;
+  metricsPort?: number;
   keepVipsAtExit: boolean;
   /** -I: the checker child leaves its IPVS services in the kernel at exit. */
   keepIpvsAtExit?: boolean;

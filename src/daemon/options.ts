@@ -27,6 +27,8 @@ export interface DaemonOptions {
   checkersPidFile: string;
   /** --log-dir: event log directory (overrides global_defs event_log_dir). */
   logDir?: string;
+  /** --metrics-port: serve /metrics and /status on 127.0.0.1 at this port (else KEEPALIVED_TS_METRICS_PORT). */
+  metricsPort?: number;
 }
 
 export const DEFAULT_CONFIG_FILE = '/etc/keepalived/keepalived.conf';
@@ -53,6 +55,7 @@ const SPECS: readonly OptionSpec[] = [
     ] as const
   ).map(([s, l]): OptionSpec => ({ name: l, short: s, long: l, value: 'required' })),
   { name: 'log-dir', long: 'log-dir', value: 'required' },
+  { name: 'metrics-port', long: 'metrics-port', value: 'required' },
 ];
 
 export type DaemonArgsResult = { ok: true; options: DaemonOptions } | { ok: false; error: string };
@@ -83,5 +86,11 @@ export function parseDaemonArgs(argv: readonly string[]): DaemonArgsResult {
   if (configId !== undefined) options.configId = configId;
   const logDir = lastValue(a, 'log-dir');
   if (logDir !== undefined) options.logDir = logDir;
+  const metricsPort = lastValue(a, 'metrics-port');
+  if (metricsPort !== undefined) {
+    const port = Number(metricsPort);
+    if (!Number.isInteger(port) || port < 1 || port > 65535) return { ok: false, error: `--metrics-port: a TCP port 1-65535, got '${metricsPort}'` };
+    options.metricsPort = port;
+  }
   return { ok: true, options };
 }

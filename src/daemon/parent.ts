@@ -105,6 +105,7 @@ export async function runParent(opts: DaemonOptions, log: DaemonLogger): Promise
     keepVipsAtExit: opts.dontReleaseVrrp,
     keepIpvsAtExit: opts.dontReleaseIpvs,
     ...(opts.logDir !== undefined ? { logDir: opts.logDir } : {}),
+    ...(opts.metricsPort !== undefined ? { metricsPort: opts.metricsPort } : {}),
   };
   let shuttingDown = false;
   let resolveDone!: (code: number) => void;

@@ -66,6 +66,7 @@ process.on('message', (m: unknown) => {
       log,
       keepVipsAtExit: m.settings.keepVipsAtExit,
       ...(m.settings.logDir !== undefined ? { logDir: m.settings.logDir } : {}),
+      ...(m.settings.metricsPort !== undefined ? { metricsPort: m.settings.metricsPort } : {}),
     }).then(
       (p) => {
         vrrp = p;

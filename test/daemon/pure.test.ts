@@ -30,6 +30,17 @@ describe('daemon command line', () => {
     });
   });
 
+  it('takes --metrics-port as a TCP port and refuses anything else', () => {
+    const r = parseDaemonArgs(['--metrics-port', '9650']);
+    expect(r.ok && r.options.metricsPort).toBe(9650);
+    expect(parseDaemonArgs([]).ok && (parseDaemonArgs([]) as { options: { metricsPort?: number } }).options.metricsPort).toBeUndefined();
+    for (const bad of ['0', '65536', 'http', '80.5']) {
+      const b = parseDaemonArgs(['--metrics-port', bad]);
+      expect(b.ok).toBe(false);
+      if (!b.ok) expect(b.error).toBe(`--metrics-port: a TCP port 1-65535, got '${bad}'`);
+    }
+  });
+
   it('defaults to keepalived.conf and our own pid file names', () => {
     const r = parseDaemonArgs([]);
     expect(r.ok && r.options.configFile).toBe('/etc/keepalived/keepalived.conf');
