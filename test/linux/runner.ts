@@ -108,6 +108,26 @@ async function handle(cmd: Cmd): Promise<unknown> {
       transport.send({ ifname: cmd['ifname'] as string, family: adv.family, src, dst, payload, ...(ttl !== undefined ? { ttl } : {}) });
       return { sent: payload.toString('hex') };
     }
+    case 'send-burst': {
+      // `count` adverts in one synchronous run; what the transport counted as sent before returning.
+      const adv = cmd['advert'] as Omit<VrrpAdvert, 'checksum'>;
+      const src = cmd['src'] as string;
+      const dst = cmd['dst'] as string;
+      const payload = encodeVrrp(adv, { src, dst });
+      const before = transport.stats.sent;
+      for (let i = 0; i < (cmd['count'] as number); i++) transport.send({ ifname: cmd['ifname'] as string, family: adv.family, src, dst, payload });
+      return { sentBeforeReturn: transport.stats.sent - before };
+    }
+    case 'hold-then-count': {
+      // Keep the event loop busy for `ms` (datagrams queue up in the kernel), then count the
+      // datagrams received by the end of the next loop turn's check phase.
+      const end = Date.now() + (cmd['ms'] as number);
+      while (Date.now() < end) {
+        /* busy: the loop is held */
+      }
+      const before = transport.stats.received;
+      return await new Promise((resolve) => setImmediate(() => setImmediate(() => resolve({ receivedInOneTurn: transport.stats.received - before }))));
+    }
     case 'advertise-start': {
       // A steady advert stream (what a MASTER sends), until advertise-stop.
       const adv = cmd['advert'] as Omit<VrrpAdvert, 'checksum'>;

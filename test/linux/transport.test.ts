@@ -179,3 +179,19 @@ describe('errors', () => {
     expect((await a.call('stats'))['sendErrors']).toBeGreaterThanOrEqual(1);
   });
 });
+
+describe('bursts (50 instances at 10 ms: 5,000 adverts/s)', () => {
+  it('puts every advert of a burst on the socket before send returns (no one-per-loop-turn queue)', async () => {
+    const r = await a.call('send-burst', { ifname: 'eth0', src: '192.0.2.1', dst: '224.0.0.18', advert: v2Advert(61, 150), count: 50 });
+    expect(r).toEqual({ sentBeforeReturn: 50 });
+  });
+
+  it('reads the adverts that queued up while the loop was busy in one loop turn, not one per turn', async () => {
+    const held = b.call('hold-then-count', { ms: 400 });
+    await new Promise((r) => setTimeout(r, 100)); // b is now inside its busy hold
+    expect(await a.call('send-burst', { ifname: 'eth0', src: '192.0.2.1', dst: '224.0.0.18', advert: v2Advert(62, 150), count: 50 })).toEqual({ sentBeforeReturn: 50 });
+    const r = (await held) as { receivedInOneTurn: number };
+    // One readable event reads the whole backlog (up to its batch of 64), not 1 datagram.
+    expect(r.receivedInOneTurn).toBe(50);
+  });
+});

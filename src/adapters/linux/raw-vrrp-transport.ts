@@ -178,7 +178,11 @@ export class RawVrrpTransport implements VrrpTransport {
       throw e;
     }
     const ep: Ipv4Endpoint = { family: 'ipv4', spec, socket };
-    socket.on('message', (buf: Buffer) => this.onIpv4(ep, buf));
+    socket.on('message', (buf: Buffer) => {
+      this.onIpv4(ep, buf);
+      // A subscriber may close the transport meanwhile: read no further from a forgotten socket.
+      readQueuedNow(socket, (b) => this.onIpv4(ep, b), () => !this.closed && this.endpoints.get(RawVrrpTransport.key(spec.ifname, 'ipv4')) === ep);
+    });
     socket.on('error', (e: Error) => {
       // raw-socket closes the socket after an error: forget it, so the next open() makes a new one.
       const key = RawVrrpTransport.key(spec.ifname, 'ipv4');
@@ -267,6 +271,7 @@ export class RawVrrpTransport implements VrrpTransport {
           if (e) this.sendError(pkt, `send on ${pkt.ifname} to ${pkt.dst}: ${e.message}`, codeOf(e));
           else this.stats.sent++;
         });
+        sendQueuedNow(ep.socket);
       } else {
         const dst = addressBytesOrThrow(pkt.dst, 'ipv6', 'dst');
         const src = addressBytesOrThrow(pkt.src, 'ipv6', 'src');
@@ -336,4 +341,63 @@ export async function openRawVrrpTransport(
     if (!r.ok) failures.push(r.error);
   }
   return { transport, failures };
+}
+
+/** What `sendQueuedNow` reads of a raw-socket Socket (not in its public surface, hence optional). */
+interface RawSocketSendQueue {
+  requests?: unknown[];
+  onSendReady?: () => void;
+}
+
+/**
+ * Put raw-socket's queued datagrams on the wire now. raw-socket queues every send and writes ONE
+ * datagram per writable-poll callback, i.e. one per event-loop turn: at 50 instances × 10 ms
+ * (5,000 adverts/s) any stall of the loop (a scavenge, a burst of records, the CPU taken by another
+ * process) leaves a backlog that drains no faster than the loop turns, and the master's adverts
+ * reached the wire 40–900 ms apart — past a backup's master-down interval (bench/README.md, "Fast
+ * adverts"). Its socket is non-blocking and its send is a plain sendto with a synchronous callback,
+ * so draining here is what keepalived does (one sendmsg per advert, at once); an EAGAIN still
+ * reaches the callback as an error. Left alone if raw-socket's internals ever differ.
+ */
+function sendQueuedNow(socket: RawSocket): void {
+  const q = socket as unknown as RawSocketSendQueue;
+  if (!Array.isArray(q.requests) || typeof q.onSendReady !== 'function') return;
+  // Each call shifts one request (sent or failed into its callback): the loop ends.
+  for (let n = q.requests.length; n > 0 && q.requests.length > 0; n--) q.onSendReady();
+}
+
+/** What `readQueuedNow` reads of a raw-socket Socket (not in its public surface, hence optional). */
+interface RawSocketReceiver {
+  wrap?: { recv?: (buffer: Buffer, cb: (buf: Buffer, bytes: number, source: string) => void) => void };
+  buffer?: Buffer;
+}
+
+/** Most datagrams read in one go after a readable event: timers must still get their turn. */
+const READ_BATCH = 64;
+
+/**
+ * Read what else waits on the socket, as keepalived's read loop would. raw-socket reads ONE
+ * datagram per readable-poll callback, i.e. one per event-loop turn, so a backup receiving 5,000
+ * adverts/s (50 × 10 ms) fell behind by hundreds of ms, saw the master's adverts late and took over
+ * falsely. Its recv is a plain non-blocking recvfrom that throws when the queue is empty (EAGAIN):
+ * called here directly, so that throw ends the batch instead of reaching raw-socket's error path
+ * (which would close the socket). A real error is left for the next readable event to report.
+ */
+function readQueuedNow(socket: RawSocket, onDatagram: (buf: Buffer) => void, open: () => boolean): void {
+  const r = socket as unknown as RawSocketReceiver;
+  const wrap = r.wrap;
+  const buffer = r.buffer;
+  if (wrap === undefined || typeof wrap.recv !== 'function' || !Buffer.isBuffer(buffer)) return;
+  for (let i = 0; i < READ_BATCH && open(); i++) {
+    let got: Buffer | undefined;
+    try {
+      wrap.recv(buffer, (buf, bytes) => {
+        got = buf.subarray(0, bytes);
+      });
+    } catch {
+      return; // EAGAIN: nothing more queued (or an error the next readable event reports)
+    }
+    if (got === undefined) return;
+    onDatagram(got);
+  }
 }
