@@ -16,6 +16,16 @@ export interface ChildSettings {
   keepIpvsAtExit?: boolean;
 }
 
+/**
+ * The part of a configuration the VRRP child runs on: global_defs, the vrrp_* blocks and the static
+ * addresses and routes — never the virtual servers (the checker child's). A configuration of
+ * thousands of real servers would otherwise be cloned over IPC, deserialised, fingerprinted and
+ * journalled on the VRRP child's loop at every reload, stalling its adverts for tens of ms.
+ */
+export function vrrpPartOf(config: KeepalivedConfig): KeepalivedConfig {
+  return { ...config, virtualServerGroups: [], virtualServers: [] };
+}
+
 export type ParentMessage =
   | { type: 'start'; config: KeepalivedConfig; settings: ChildSettings }
   | { type: 'reload'; config: KeepalivedConfig };

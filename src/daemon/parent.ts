@@ -4,7 +4,8 @@
  * that dies, and turns signals into actions:
  *   SIGHUP            reload: load the new file here (never on the VRRP loop); a bad one is refused
  *                     with the reason logged and the running configuration kept; a good one is sent
- *                     to the child, which diffs it against the running one;
+ *                     to the children, which diff it against the running one (the VRRP child gets
+ *                     only its part: no virtual servers);
  *   SIGTERM / SIGINT  stop the children gracefully, remove the pid files, exit 0;
  *   SIGUSR1 / SIGUSR2 forwarded to the VRRP child (data dump / stats).
  */
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfigFile } from '../config/load.js';
 import type { Diagnostic } from '../config/diagnostics.js';
 import type { KeepalivedConfig } from '../config/types.js';
-import type { ChildMessage, ChildSettings, ParentMessage, VrrpStateMessage } from './ipc.js';
+import { vrrpPartOf, type ChildMessage, type ChildSettings, type ParentMessage, type VrrpStateMessage } from './ipc.js';
 import type { DaemonLogger } from './logger.js';
 import type { DaemonOptions } from './options.js';
 
@@ -150,7 +151,7 @@ export async function runParent(opts: DaemonOptions, log: DaemonLogger): Promise
         startChild(child);
       }, wait);
     });
-    const start: ParentMessage = { type: 'start', config, settings };
+    const start: ParentMessage = { type: 'start', config: child === vrrp ? vrrpPartOf(config) : config, settings };
     proc.send(start);
     if (child === checkers) for (const m of vrrpStates.values()) proc.send(m);
   };
@@ -189,8 +190,11 @@ export async function runParent(opts: DaemonOptions, log: DaemonLogger): Promise
     }
     for (const w of next.warnings) log.info(w);
     config = next.config;
-    const msg: ParentMessage = { type: 'reload', config };
-    for (const child of children) if (child.proc?.connected === true) child.proc.send(msg);
+    for (const child of children) {
+      if (child.proc?.connected !== true) continue;
+      const msg: ParentMessage = { type: 'reload', config: child === vrrp ? vrrpPartOf(config) : config };
+      child.proc.send(msg);
+    }
     // Virtual servers where there were none: the checker child starts now, on the new config.
     if (!children.includes(checkers) && !opts.vrrpOnly && config.virtualServers.length > 0) {
       children.push(checkers);
