@@ -3,7 +3,7 @@
  * Checker bench (issue 6, first item): 2,000 real servers — 1,000 TCP_CHECK + 1,000 HTTP_GET — at
  * delay_loop 1 s against local servers on loopback; CPU and RSS of our checker side.
  *
- *   npm run build && node bench/checkers.mjs [--reps N] [--warmup S] [--window S] [--json FILE]
+ *   npm run build && node bench/checkers.mjs [--reps N] [--warmup S] [--window S] [--json FILE] [--profile DIR [--heap]]
  *
  * Servers: two child node processes on 127.0.0.1 — one with 1,000 plain TCP listeners
  * (ports 20000–20999), one with 1,000 HTTP servers (ports 21000–21999) answering 200. Each prints,
@@ -35,6 +35,8 @@ const WARMUP_S = Number(opt('--warmup', '10'));
 const WINDOW_S = Number(opt('--window', '30'));
 const JSON_OUT = opt('--json', undefined);
 const KEEP = args.includes('--keep-tmp');
+/** --profile DIR: the daemon's processes write a V8 CPU profile of the window there (bench/lib/cpu-profile.mjs). */
+const PROFILE_DIR = opt('--profile', undefined);
 const N_TCP = 1000;
 const N_HTTP = 1000;
 const TCP_BASE = 20000;
@@ -74,9 +76,9 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 /** Start argv in a process group of its own; stdout piped (servers) or to a file. */
-function start(argv, outName, pipeOut = false) {
+function start(argv, outName, pipeOut = false, env = process.env) {
   const fd = openSync(join(dir, outName), 'a');
-  const proc = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', pipeOut ? 'pipe' : fd, fd], cwd: ROOT });
+  const proc = spawn(argv[0], argv.slice(1), { detached: true, stdio: ['ignore', pipeOut ? 'pipe' : fd, fd], cwd: ROOT, env });
   closeSync(fd);
   groups.add(proc.pid);
   const exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
@@ -201,7 +203,17 @@ async function rep(i, conf, tcpSrv, httpSrv) {
     process.execPath, join(ROOT, 'bin/keepalived-ts.js'), '-C', '-n', '-l', '-f', conf, '--log-dir', logDir,
     '-p', join(dir, `main-${i}.pid`), '-r', join(dir, `vrrp-${i}.pid`), '-c', checkersPid,
   ];
-  const d = start(argv, `daemon-${i}.out`);
+  const env = PROFILE_DIR
+    ? {
+        ...process.env,
+        NODE_OPTIONS: `--import ${join(ROOT, 'bench/lib/cpu-profile.mjs')}`,
+        KTS_PROF_DIR: PROFILE_DIR,
+        KTS_PROF_DELAY_MS: String(WARMUP_S * 1000),
+        KTS_PROF_MS: String(WINDOW_S * 1000),
+        ...(args.includes('--heap') ? { KTS_PROF_KIND: 'heap' } : {}),
+      }
+    : process.env;
+  const d = start(argv, `daemon-${i}.out`, false, env);
   try {
     const childPid = await readPid(checkersPid, 15000);
     log(`rep ${i + 1}: daemon pid ${d.pid}, checker child ${childPid}; warm-up ${WARMUP_S} s`);

@@ -193,6 +193,13 @@ function checkVirtualServers(b: BuildOutput, r: Reporter): void {
     } else if (!protoWord) {
       r.warn(vs.pos, 'default-protocol', `Virtual server ${formatVs(vs).replace(':udp:', ':none:')}: no protocol set - defaulting to UDP`);
     }
+    // A fwmark has no address to watch. keepalived clears the flag; the typed config keeps what
+    // was written (so it prints back the same) and the checker side ignores it (ha-suspend.ts).
+    const key = vs.key;
+    const vsGroup = key.type === 'group' ? config.virtualServerGroups.find((x) => x.name === key.name) : undefined;
+    if (vs.haSuspend && (key.type === 'fwmark' || vsGroup?.members.some((m) => m.type === 'fwmark') === true)) {
+      r.warn(seen?.get('ha_suspend')?.keyword.pos ?? vs.pos, 'ha-suspend-fwmark', `Virtual server ${formatVs(vs)}: cannot use ha_suspend with fwmarks - clearing ha_suspend`);
+    }
     if (!b.vsSchedGiven.has(vs)) r.warn(vs.pos, 'default-scheduler', `Virtual server ${formatVs(vs)}: no scheduler set, setting default 'wlc'`);
     if (!b.vsMethodGiven.has(vs)) r.warn(vs.pos, 'default-method', `Virtual server ${formatVs(vs)}: no forwarding method set, setting default NAT`);
     if (vs.persistenceGranularity !== undefined && vs.persistenceTimeout === undefined) {

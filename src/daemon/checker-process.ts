@@ -8,6 +8,8 @@
  *   - notify_up / notify_down / quorum_up / quorum_down scripts, one at a time in log order;
  *   - lvs_notify_fifo (and notify_fifo) lines.
  * lvs_sync_daemon follows the VRRP instance it names: the parent forwards that instance's states.
+ * ha_suspend: when a virtual server has it, an address monitor (rtnetlink) tells the engine when
+ * the virtual server's address appears on or leaves this host; its checkers run only while it is here.
  *
  * It writes to its own event log directory (`<event log dir>-checkers`): the store allows one
  * writer per directory, and the VRRP child holds the other one.
@@ -16,6 +18,7 @@ import { mkdirSync } from 'node:fs';
 import { Subscription } from 'rxjs';
 import type { KeepalivedConfig, VirtualServer } from '../config/types.js';
 import type { IpvsEffect, IpvsServiceId } from '../adapters/ipvs-types.js';
+import { AddressMonitor } from '../adapters/linux/address-monitor.js';
 import { groupsOf, serviceOf } from '../adapters/linux/ipvs-map.js';
 import { NetlinkIpvs } from '../adapters/linux/ipvs-netlink.js';
 import { SyncDaemonFollower, type FollowedState } from '../adapters/linux/ipvs-sync-daemon.js';
@@ -25,7 +28,8 @@ import { CheckerEngine, isIpvsEffect, type CheckerEngineEffect } from '../engine
 import { createCheckerSummarizer } from '../engine/checker-summary.js';
 import { RealTimeScheduler } from '../engine/scheduler.js';
 import type { EngineJournal } from '../engine/node.js';
-import type { CheckerTransition } from '../machines/checker/contract.js';
+import type { CheckerInput, CheckerTransition } from '../machines/checker/contract.js';
+import { haSuspendAddresses, type HaSuspendAddresses } from '../machines/virtual-server/ha-suspend.js';
 import type { VsTransition } from '../machines/virtual-server/contract.js';
 import { formatRs, formatVs, rsName, vsName } from '../machines/virtual-server/format.js';
 import type { EventRecord } from '../store/schema.js';
@@ -76,6 +80,24 @@ interface Names {
   vs: string;
   rs: string;
   checkerType: string;
+  /** The virtual server's actor. */
+  vsActor: string;
+}
+
+/** A virtual server whose checkers follow its address (ha_suspend). */
+interface HaSuspendWatch {
+  vs: VirtualServer;
+  actor: string;
+  addresses: HaSuspendAddresses;
+}
+
+function haSuspendWatches(config: KeepalivedConfig): HaSuspendWatch[] {
+  const out: HaSuspendWatch[] = [];
+  for (const vs of config.virtualServers) {
+    const addresses = haSuspendAddresses(vs, config.virtualServerGroups);
+    if (addresses !== undefined) out.push({ vs, actor: `vs/${vsName(vs)}`, addresses });
+  }
+  return out;
 }
 
 function stable(value: unknown): unknown {
@@ -103,6 +125,8 @@ export class CheckerProcess {
     private readonly kernel: NetlinkIpvs | undefined,
     private readonly notify: LvsNotifyRunner,
     private readonly fifos: NotifyFifos,
+    private readonly addresses: AddressMonitor | undefined,
+    private readonly watches: HaSuspendWatch[],
   ) {}
 
   static async start(opts: CheckerProcessOptions): Promise<CheckerProcess> {
@@ -150,6 +174,18 @@ export class CheckerProcess {
       }
     }
 
+    // ha_suspend: the addresses on this host, watched only when some virtual server needs them.
+    const watches = haSuspendWatches(config);
+    let addresses: AddressMonitor | undefined;
+    if (watches.length > 0) {
+      try {
+        addresses = await AddressMonitor.open();
+      } catch (e) {
+        // Without the watch the addresses are unknown: the checkers run, as without ha_suspend.
+        log.error(`ha_suspend: cannot watch this host's addresses (${e instanceof Error ? e.message : String(e)}): checkers run regardless`);
+      }
+    }
+    const monitor = addresses;
     const ipvs = new CheckerIpvs(kernel, (l) => log.error(l));
     const engine = new CheckerEngine({
       config,
@@ -157,10 +193,12 @@ export class CheckerProcess {
       journal,
       runProbe,
       summarizer: createCheckerSummarizer(),
+      // At start a checker of an ha_suspend service runs only if the address is already here.
+      ...(monitor !== undefined ? { vsAddressPresent: (vs: VirtualServer) => watches.every((w) => w.vs !== vs || present(w, monitor)) } : {}),
     });
     const notify = new LvsNotifyRunner((l) => log.info(l), g);
     const fifos = NotifyFifos.open(g, { log: (l) => log.info(l), which: 'lvs' });
-    const p = new CheckerProcess(opts, journal, engine, ipvs, kernel, notify, fifos);
+    const p = new CheckerProcess(opts, journal, engine, ipvs, kernel, notify, fifos, addresses, monitor !== undefined ? watches : []);
     await p.boot();
     return p;
   }
@@ -172,7 +210,7 @@ export class CheckerProcess {
       this.vsNames.set(actor, vs);
       for (const rs of vs.realServers) {
         rs.checkers.forEach((ck, c) => {
-          this.names.set(`rs/${vsName(vs)}/${rsName(rs)}#${c}`, { vs: formatVs(vs), rs: formatRs(rs, vs), checkerType: ck.type });
+          this.names.set(`rs/${vsName(vs)}/${rsName(rs)}#${c}`, { vs: formatVs(vs), rs: formatRs(rs, vs), checkerType: ck.type, vsActor: actor });
         });
       }
     }
@@ -181,6 +219,9 @@ export class CheckerProcess {
     this.subscriptions.add(this.journal.committed$.subscribe((rec) => this.onRecord(rec)));
     log.info(`Starting the checkers: ${config.virtualServers.length} virtual server(s), ${this.engine.checkerActors().length} checker(s)`);
     this.engine.start();
+    // Subscribed in the same turn as the start read the addresses: no change falls in between.
+    const monitor = this.addresses;
+    if (monitor !== undefined) this.subscriptions.add(monitor.changes$.subscribe((c) => this.onAddress(monitor, c.address)));
     // The startup effects build the model; then the kernel is made equal to it, once.
     await this.journal.flush();
     await this.ipvs.idle();
@@ -195,6 +236,14 @@ export class CheckerProcess {
       if (this.kernel !== undefined) this.follower = new SyncDaemonFollower(this.kernel, sync, inst?.virtualRouterId);
       // Until the VRRP side says otherwise, the instance is not MASTER: the backup daemon runs.
       this.followVrrp(sync.vrrpInstance, 'INIT');
+    }
+  }
+
+  /** ha_suspend: an address appeared on or left this host; the virtual servers it belongs to follow. */
+  private onAddress(monitor: AddressMonitor, address: string): void {
+    if (this.stopping) return;
+    for (const w of this.watches) {
+      if (w.addresses.matches(address)) this.engine.setVsAddressPresent(w.actor, present(w, monitor), address);
     }
   }
 
@@ -277,6 +326,10 @@ export class CheckerProcess {
 
   /** Checker verdicts and quorum changes, as keepalived logs them. */
   private onRecord(rec: EventRecord): void {
+    if (rec.kind === 'input') {
+      this.onInput(rec);
+      return;
+    }
     if (rec.kind !== 'transition') return;
     const log = this.opts.log;
     const names = this.names.get(rec.actor);
@@ -302,6 +355,22 @@ export class CheckerProcess {
       if (r.code === 'gained') log.info(`Gained quorum ${r.quorum}+${r.hysteresis}=${r.threshold} <= ${r.weightSum} for VS ${formatVs(vs)}`);
       else if (r.code === 'lost') log.info(`Lost quorum ${r.quorum}-${r.hysteresis}=${r.threshold} > ${r.weightSum} for VS ${formatVs(vs)}`);
     }
+  }
+
+  /**
+   * ha_suspend, in keepalived's words (check_api.c): at start, for each checker of an ha_suspend
+   * service, "Activating" or "Deactivating healthchecker ..." as its address is here or not; then
+   * "Activating" / "Suspending healthchecker ..." as the address comes and goes.
+   */
+  private onInput(rec: EventRecord): void {
+    const names = this.names.get(rec.actor);
+    if (names === undefined) return;
+    const input = rec.data as CheckerInput;
+    let verb: string;
+    if (input.type === 'vsAddress') verb = input.present ? 'Activating' : 'Suspending';
+    else if (input.type === 'startup' && this.watches.some((w) => w.actor === names.vsActor)) verb = input.suspended === true ? 'Deactivating' : 'Activating';
+    else return;
+    this.opts.log.info(`${verb} healthchecker for service ${names.rs} for VS ${names.vs}`);
   }
 
   /** The services we manage, as the kernel names them at the top level. */
@@ -331,6 +400,7 @@ export class CheckerProcess {
     this.stopped = true;
     await this.notify.stop();
     this.subscriptions.unsubscribe();
+    this.addresses?.close();
     await this.fifos.close();
     this.kernel?.close();
     await this.journal.flush();
@@ -340,4 +410,9 @@ export class CheckerProcess {
   get isStopped(): boolean {
     return this.stopped;
   }
+}
+
+/** ha_suspend: some address of the virtual server is on this host. */
+function present(w: HaSuspendWatch, monitor: AddressMonitor): boolean {
+  return monitor.addresses().some((a) => w.addresses.matches(a));
 }

@@ -1,5 +1,6 @@
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { Checker, KeepalivedConfig, RealServer, VirtualServer } from '../config/types.js';
+import { ProbeCancel } from '../adapters/probes/cancel.js';
 import type { Probe, ProbeResult, ProbeTarget } from '../adapters/probes/types.js';
 import type { IpvsAdapter, IpvsEffect, IpvsResult } from '../adapters/ipvs-types.js';
 import type { CheckerAction, CheckerInput, CheckerState, CheckerTimer, CheckerView } from '../machines/checker/contract.js';
@@ -9,6 +10,7 @@ import type { CheckerSettings, CheckerStepper } from '../machines/checker/contra
 import type { VsAction, VsInput, VsView } from '../machines/virtual-server/contract.js';
 import { createVirtualServer, type VirtualServerActor, type VsState } from '../machines/virtual-server/machine.js';
 import { rsName } from '../machines/virtual-server/format.js';
+import { haSuspendAddresses } from '../machines/virtual-server/ha-suspend.js';
 import type { EventKind, EventRecord, NewEvent } from '../store/schema.js';
 import { markCheckerForced } from './checker-summary.js';
 import type { EngineJournal, EventSummarizer } from './node.js';
@@ -33,7 +35,7 @@ import type { Scheduler, TimerHandle } from './scheduler.js';
  */
 
 export interface CheckerEngineOptions {
-  config: Pick<KeepalivedConfig, 'virtualServers' | 'globalDefs'> & Partial<Pick<KeepalivedConfig, 'files'>>;
+  config: Pick<KeepalivedConfig, 'virtualServers' | 'globalDefs'> & Partial<Pick<KeepalivedConfig, 'files' | 'virtualServerGroups'>>;
   /** Node name in the log; default global_defs router_id. */
   node?: string;
   scheduler: Scheduler;
@@ -48,6 +50,11 @@ export interface CheckerEngineOptions {
   summarizer?: EventSummarizer;
   /** How often open summaries are closed (ms of engine time); default 60 s. */
   summaryFlushMs?: number;
+  /**
+   * ha_suspend: whether a virtual server's address is on this host at start (the address
+   * monitor's first dump). Asked only for virtual servers ha_suspend applies to; default: present.
+   */
+  vsAddressPresent?: (vs: VirtualServer) => boolean;
 }
 
 /** An effect the adapters must carry out, once the journal has committed it. */
@@ -67,6 +74,10 @@ interface VsRuntime {
   /** Actor name of each real server's health record. */
   rsActors: string[];
   checkers: CheckerRuntime[];
+  /** ha_suspend applies (set, and not a fwmark service): its checkers follow the address. */
+  haSuspend: boolean;
+  /** ha_suspend: the virtual server's address is on this host, as last told. */
+  addressPresent: boolean;
 }
 
 interface CheckerRuntime {
@@ -80,9 +91,14 @@ interface CheckerRuntime {
   stepper: CheckerStepper<CheckerSnapshot>;
   snapshot: CheckerSnapshot;
   state: CheckerState;
-  timers: Map<CheckerTimer, TimerHandle>;
-  probe?: { ac: AbortController; gen: number };
-  gen: number;
+  /**
+   * The armed timers, one field each (a Map re-keyed twice per check churns its hash table), and
+   * their expiry callbacks, made once per checker rather than once per arming.
+   */
+  timers: Record<CheckerTimer, TimerHandle | undefined>;
+  fire: Record<CheckerTimer, () => void>;
+  /** The probe in flight: its cancellation, which is also its identity (a late answer of another is stale). */
+  probe?: ProbeCancel;
 }
 
 /** One event of a batch under construction, with the event that caused it. */
@@ -104,6 +120,8 @@ export class CheckerEngine {
   private readonly effectsSubject = new Subject<CheckerEngineEffect>();
   private readonly subscriptions: Subscription[] = [];
   private batch: Pending[] = [];
+  /** The probes the current batch started, as (checker, its cancellation) pairs: launched at commit. */
+  private probesDue: Array<CheckerRuntime | ProbeCancel> = [];
   private inBatch = false;
   private trackedNextSeq = 1;
   private running = false;
@@ -132,6 +150,8 @@ export class CheckerEngine {
       state: machine.init(),
       rsActors: config.realServers.map((rs) => `rs/${machine.name}/${rsName(rs)}`),
       checkers: [],
+      haSuspend: haSuspendAddresses(config, this.opts.config.virtualServerGroups) !== undefined,
+      addressPresent: true,
     };
     config.realServers.forEach((rs, r) => {
       rs.checkers.forEach((checker, c) => {
@@ -148,9 +168,10 @@ export class CheckerEngine {
           stepper,
           snapshot: undefined as unknown as CheckerSnapshot,
           state: 'idle',
-          timers: new Map(),
-          gen: 0,
+          timers: { check: undefined, probeTimeout: undefined },
+          fire: undefined as unknown as Record<CheckerTimer, () => void>,
         };
+        ck.fire = { check: () => this.timerFired(ck, 'check'), probeTimeout: () => this.timerFired(ck, 'probeTimeout') };
         vs.checkers.push(ck);
         this.byActor.set(ck.actor, ck);
       });
@@ -195,12 +216,16 @@ export class CheckerEngine {
     this.begin();
     this.push({ ev: this.event('engine', 'config', 'checkers', at, this.configSummary()), index: -1 });
     for (const vs of this.vss) {
+      // keepalived: a checker of an ha_suspend service starts enabled only if its address is here.
+      if (vs.haSuspend) vs.addressPresent = this.opts.vsAddressPresent?.(vs.machine.config) ?? true;
       for (const ck of vs.checkers) {
         const res = ck.stepper.init(at);
         ck.snapshot = res.snapshot;
         ck.state = 'idle';
         // keepalived: a random start in [0, warmup] spreads simultaneous checks of one server.
-        this.stepChecker(ck, { type: 'startup', at, warmupMs: this.random() * ck.settings.warmupMs });
+        const input: CheckerInput = { type: 'startup', at, warmupMs: this.random() * ck.settings.warmupMs };
+        if (!vs.addressPresent) input.suspended = true;
+        this.stepChecker(ck, input);
       }
       const checkersUp = vs.machine.config.realServers.map((_rs, r) =>
         vs.checkers.filter((c) => c.rs === r).map((c) => c.state === 'up'),
@@ -237,6 +262,33 @@ export class CheckerEngine {
     if (!this.running) return;
     this.halt();
     this.detach();
+  }
+
+  /**
+   * ha_suspend: the virtual server's address appeared on this host (`present`) or left it. Every
+   * checker of the virtual server gets a `vsAddress` input, in one journal batch; they suspend
+   * (no probes, state kept) or resume. Nothing happens for a virtual server without ha_suspend, or
+   * when presence did not change. Returns whether the checkers were told.
+   */
+  setVsAddressPresent(vsActor: string, present: boolean, address?: string): boolean {
+    const vs = this.vsByActor.get(vsActor);
+    if (vs === undefined) throw new Error(`${this.node}: no virtual server ${vsActor}`);
+    if (!this.running || !vs.haSuspend || vs.addressPresent === present) return false;
+    vs.addressPresent = present;
+    const at = this.opts.scheduler.now();
+    this.begin();
+    for (const ck of vs.checkers) {
+      const input: CheckerInput = { type: 'vsAddress', at, present };
+      if (address !== undefined) input.address = address;
+      this.stepChecker(ck, input);
+    }
+    this.commit();
+    return true;
+  }
+
+  /** ha_suspend applies to this virtual server (its checkers follow its address). */
+  hasHaSuspend(vsActor: string): boolean {
+    return this.vsByActor.get(vsActor)?.haSuspend === true;
   }
 
   /** Feed one input to one checker (replay, tests). */
@@ -280,9 +332,12 @@ export class CheckerEngine {
     this.running = false;
     this.stopped = true;
     for (const ck of this.byActor.values()) {
-      for (const h of ck.timers.values()) this.opts.scheduler.cancel(h);
-      ck.timers.clear();
-      if (ck.probe) ck.probe.ac.abort();
+      for (const t of CHECKER_TIMERS) {
+        const h = ck.timers[t];
+        if (h !== undefined) this.opts.scheduler.cancel(h);
+        ck.timers[t] = undefined;
+      }
+      if (ck.probe) ck.probe.abort();
       ck.probe = undefined;
     }
     if (this.flushTimer !== undefined) this.opts.scheduler.cancel(this.flushTimer);
@@ -321,10 +376,10 @@ export class CheckerEngine {
         this.armTimer(ck, a.timer, a.delayMs);
         return;
       case 'cancelTimer': {
-        const h = ck.timers.get(a.timer);
+        const h = ck.timers[a.timer];
         if (h !== undefined) {
           this.opts.scheduler.cancel(h);
-          ck.timers.delete(a.timer);
+          ck.timers[a.timer] = undefined;
         }
         return;
       }
@@ -332,7 +387,7 @@ export class CheckerEngine {
         this.startProbe(ck);
         return;
       case 'abortProbe':
-        if (ck.probe) ck.probe.ac.abort();
+        if (ck.probe) ck.probe.abort();
         ck.probe = undefined;
         return;
       case 'up':
@@ -368,46 +423,47 @@ export class CheckerEngine {
 
   private armTimer(ck: CheckerRuntime, timer: CheckerTimer, delayMs: number): void {
     const sched = this.opts.scheduler;
-    const old = ck.timers.get(timer);
+    const old = ck.timers[timer];
     if (old !== undefined) sched.cancel(old);
-    ck.timers.set(
-      timer,
-      sched.after(delayMs, () => {
-        ck.timers.delete(timer);
-        if (!this.running) return;
-        this.begin();
-        this.stepChecker(ck, { type: 'timer', at: sched.now(), timer });
-        this.commit();
-      }),
-    );
+    ck.timers[timer] = sched.after(delayMs, ck.fire[timer]);
   }
 
+  private timerFired(ck: CheckerRuntime, timer: CheckerTimer): void {
+    ck.timers[timer] = undefined;
+    if (!this.running) return;
+    this.begin();
+    this.stepChecker(ck, { type: 'timer', at: this.opts.scheduler.now(), timer });
+    this.commit();
+  }
+
+  /** A probe is due: it starts once the batch that asked for it has been appended (commit). */
   private startProbe(ck: CheckerRuntime): void {
-    if (ck.probe) ck.probe.ac.abort();
-    const gen = ++ck.gen;
-    const ac = new AbortController();
-    ck.probe = { ac, gen };
-    const done = (r: ProbeResult): void => {
-      if (ck.probe?.gen !== gen || !this.running) return; // aborted, timed out, or stopped: stale
-      ck.probe = undefined;
-      const input: CheckerInput = { type: 'probeResult', at: this.opts.scheduler.now(), ok: r.ok, durationMs: r.durationMs };
-      if (r.reason !== undefined) input.reason = r.reason;
-      if (r.weight !== undefined) input.weight = r.weight;
-      this.begin();
-      this.stepChecker(ck, input);
-      this.commit();
-    };
-    // Deferred: the probe starts after the step that asked for it has been committed.
-    queueMicrotask(() => {
-      if (ck.probe?.gen !== gen) return;
-      let p: Promise<ProbeResult>;
-      try {
-        p = this.opts.runProbe(ck.target, ac.signal);
-      } catch (err) {
-        p = Promise.resolve({ ok: false, reason: `probe threw: ${String(err)}`, durationMs: 0 });
-      }
-      p.then(done, (err: unknown) => done({ ok: false, reason: `probe threw: ${String(err)}`, durationMs: 0 }));
-    });
+    if (ck.probe) ck.probe.abort();
+    const cancel = new ProbeCancel();
+    ck.probe = cancel;
+    this.probesDue.push(ck, cancel);
+  }
+
+  private launchProbe(ck: CheckerRuntime, cancel: ProbeCancel): void {
+    const done = (r: ProbeResult): void => this.probeDone(ck, cancel, r);
+    let p: Promise<ProbeResult>;
+    try {
+      p = this.opts.runProbe(ck.target, cancel);
+    } catch (err) {
+      p = Promise.resolve({ ok: false, reason: `probe threw: ${String(err)}`, durationMs: 0 });
+    }
+    p.then(done, (err: unknown) => done({ ok: false, reason: `probe threw: ${String(err)}`, durationMs: 0 }));
+  }
+
+  private probeDone(ck: CheckerRuntime, cancel: ProbeCancel, r: ProbeResult): void {
+    if (ck.probe !== cancel || !this.running) return; // aborted, timed out, or stopped: stale
+    ck.probe = undefined;
+    const input: CheckerInput = { type: 'probeResult', at: this.opts.scheduler.now(), ok: r.ok, durationMs: r.durationMs };
+    if (r.reason !== undefined) input.reason = r.reason;
+    if (r.weight !== undefined) input.weight = r.weight;
+    this.begin();
+    this.stepChecker(ck, input);
+    this.commit();
   }
 
   // ---- journaling --------------------------------------------------------------------------
@@ -430,6 +486,21 @@ export class CheckerEngine {
    * resolved to seq numbers, one append.
    */
   private commit(): void {
+    this.append();
+    // The probes this batch asked for start now that it is in the journal.
+    if (this.probesDue.length > 0) {
+      const due = this.probesDue;
+      this.probesDue = [];
+      for (let i = 0; i < due.length; i += 2) {
+        const ck = due[i] as CheckerRuntime;
+        const cancel = due[i + 1] as ProbeCancel;
+        // Aborted or replaced within the same batch: not started at all.
+        if (ck.probe === cancel) this.launchProbe(ck, cancel);
+      }
+    }
+  }
+
+  private append(): void {
     const batch = this.batch;
     this.batch = [];
     this.inBatch = false;
@@ -506,6 +577,8 @@ function probeTarget(vs: VirtualServer, rs: RealServer, checker: Checker): Probe
   if (vs.virtualhost !== undefined) t.virtualhost = vs.virtualhost;
   return t;
 }
+
+const CHECKER_TIMERS: readonly CheckerTimer[] = ['check', 'probeTimeout'];
 
 const IPVS_TYPES = new Set<string>(['ipvsAddService', 'ipvsDelService', 'ipvsAddDest', 'ipvsDelDest', 'ipvsEditDest']);
 

@@ -1,3 +1,4 @@
+import type { ProbeSignal } from '../../src/adapters/probes/cancel.js';
 import { describe, expect, it } from 'vitest';
 import type { GlobalDefs, VirtualServer } from '../../src/config/types.js';
 import type { ProbeResult, ProbeTarget } from '../../src/adapters/probes/types.js';
@@ -21,13 +22,13 @@ async function runUntil(sched: VirtualScheduler, until: number): Promise<void> {
   sched.runUntil(until);
 }
 
-type Script = (target: ProbeTarget, now: number, signal: AbortSignal) => ProbeResult | Promise<ProbeResult>;
+type Script = (target: ProbeTarget, now: number, signal: ProbeSignal) => ProbeResult | Promise<ProbeResult>;
 
 function setup(vs: VirtualServer, script: Script, opts: { summarize?: boolean } = {}) {
   const sched = new VirtualScheduler();
   const journal = new MemoryJournal();
   const ipvs = new RecordingIpvs();
-  const probes: Array<{ at: number; address: string; signal: AbortSignal }> = [];
+  const probes: Array<{ at: number; address: string; signal: ProbeSignal }> = [];
   const engine = new CheckerEngine({
     config: { virtualServers: [vs], globalDefs: { routerId: 'lb1' } as GlobalDefs },
     scheduler: sched,

@@ -42,7 +42,17 @@ async function set(p: JsonlProcess, cmd: Record<string, unknown>): Promise<void>
   await p.request(cmd);
 }
 /** The request head the server saw last. */
-function lastHead(p: JsonlProcess): string {
+function requestCount(p: JsonlProcess): number {
+  return p.events.filter((e) => e['event'] === 'request').length;
+}
+
+/**
+ * The head of the server's latest request, once the server has reported more than `before`
+ * requests: its report is a line on its stdout, which can trail the answer the probe already got.
+ */
+async function lastHead(p: JsonlProcess, before: number): Promise<string> {
+  const end = Date.now() + 5000;
+  while (requestCount(p) <= before && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
   const reqs = p.events.filter((e) => e['event'] === 'request');
   return String(reqs[reqs.length - 1]?.['head']);
 }
@@ -72,24 +82,29 @@ describe('HTTP_GET against a real server whose status and body the test switches
 
   it('sends keepalived\'s request: HTTP/1.0, KeepAliveClient, Host = address:port', async () => {
     await set(web, { mode: 'normal', status: 200 });
+    const before1 = requestCount(web);
     await lab.probe(target(lab.serverHost.ipv4, HTTP_PORT, httpGet([url({ path: '/health?x=1' })])));
-    expect(lastHead(web)).toBe(`GET /health?x=1 HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: ${lab.serverHost.ipv4}:${HTTP_PORT}\r\n\r\n`);
+    expect(await lastHead(web, before1)).toBe(`GET /health?x=1 HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: ${lab.serverHost.ipv4}:${HTTP_PORT}\r\n\r\n`);
   });
 
   it('virtualhost becomes the Host header (url over checker over real/virtual server); http_protocol 1.1 and 1.0C add Connection: close', async () => {
     await set(web, { mode: 'normal', status: 200 });
+    const before2 = requestCount(web);
     await lab.probe(target(lab.serverHost.ipv4, HTTP_PORT, httpGet([url()], { httpProtocol: '1.1' }), { virtualhost: 'vs.example' }));
-    expect(lastHead(web)).toBe('GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: vs.example\r\n\r\n');
+    expect(await lastHead(web, before2)).toBe('GET / HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: vs.example\r\n\r\n');
+    const before3 = requestCount(web);
     await lab.probe(target(lab.serverHost.ipv4, HTTP_PORT, httpGet([url()], { httpProtocol: '1.0C', virtualhost: 'checker.example' }), { virtualhost: 'vs.example' }));
-    expect(lastHead(web)).toBe('GET / HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: checker.example\r\n\r\n');
+    expect(await lastHead(web, before3)).toBe('GET / HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: checker.example\r\n\r\n');
+    const before4 = requestCount(web);
     await lab.probe(target(lab.serverHost.ipv4, HTTP_PORT, httpGet([url({ virtualhost: 'url.example' })], { virtualhost: 'checker.example' })));
-    expect(lastHead(web)).toContain('\r\nHost: url.example\r\n');
+    expect(await lastHead(web, before4)).toContain('\r\nHost: url.example\r\n');
   });
 
   it('works over IPv6 with a bracketed Host header', async () => {
     await set(web, { mode: 'normal', status: 200 });
+    const before5 = requestCount(web);
     expect(await lab.probe(target(lab.serverHost.ipv6, HTTP_PORT, httpGet([url()])))).toMatchObject({ ok: true });
-    expect(lastHead(web)).toContain(`\r\nHost: [${lab.serverHost.ipv6}]:${HTTP_PORT}\r\n`);
+    expect(await lastHead(web, before5)).toContain(`\r\nHost: [${lab.serverHost.ipv6}]:${HTTP_PORT}\r\n`);
   });
 
   it('checks every url in order and names the one that failed; urlIndex checks just one', async () => {
@@ -169,10 +184,11 @@ describe('SSL_GET against a TLS server with a self-signed certificate', () => {
   it('sends the virtualhost as SNI when enable_sni is set, and no SNI otherwise', async () => {
     await set(tlsWeb, { mode: 'normal', status: 200 });
     const before = tlsWeb.events.length;
+    const before6 = requestCount(tlsWeb);
     await lab.probe(target(lab.serverHost.ipv4, TLS_PORT, sslGet({ enableSni: true, virtualhost: 'www.sni.example' })));
     const sni = await tlsWeb.waitFor((e) => e['event'] === 'sni', 2000, before);
     expect(sni['servername']).toBe('www.sni.example');
-    expect(lastHead(tlsWeb)).toContain('\r\nHost: www.sni.example\r\n');
+    expect(await lastHead(tlsWeb, before6)).toContain('\r\nHost: www.sni.example\r\n');
     const before2 = tlsWeb.events.length;
     await lab.probe(target(lab.serverHost.ipv4, TLS_PORT, sslGet({ virtualhost: 'www.sni.example' })));
     const none = await tlsWeb.waitFor((e) => e['event'] === 'sni', 2000, before2);
@@ -198,9 +214,10 @@ describe('genhash against the same servers', () => {
   it('prints the MD5 of the body the server serves, as genhash does', async () => {
     const body = 'digest me please\n';
     await set(web, { mode: 'normal', status: 200, body });
+    const before7 = requestCount(web);
     const r = await lab.genhash(['-s', lab.serverHost.ipv4, '-p', String(HTTP_PORT), '-u', '/index.html']);
     expect(r).toMatchObject({ rc: 0, out: `${md5Hex(body)}\n`, err: '' });
-    expect(lastHead(web)).toBe(`GET /index.html HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: ${lab.serverHost.ipv4}:${HTTP_PORT}\r\n\r\n`);
+    expect(await lastHead(web, before7)).toBe(`GET /index.html HTTP/1.0\r\nUser-Agent: KeepAliveClient\r\nHost: ${lab.serverHost.ipv4}:${HTTP_PORT}\r\n\r\n`);
   });
 
   it('the digest genhash prints is the one HTTP_GET accepts', async () => {
@@ -213,13 +230,14 @@ describe('genhash against the same servers', () => {
   it('-v shows the header and body dumps and the digest sections', async () => {
     const body = 'verbose\n';
     await set(web, { mode: 'normal', status: 200, body });
+    const before8 = requestCount(web);
     const r = await lab.genhash(['-v', '-s', lab.serverHost.ipv4, '-p', String(HTTP_PORT), '-u', '/v', '-V', 'v.example', '-P', '1.1']);
     expect(r.rc).toBe(0);
     expect(r.out).toContain('-----------------------[    HTTP Header Buffer    ]-----------------------\n0000  48 54 54 50 2f 31 2e 30 - 20 32 30 30 20 53 74 61   HTTP/1.0 200 Sta\n');
     expect(r.out).toContain('-----------------------[ HTTP Header Ascii Buffer ]-----------------------\nHTTP/1.0 200 Status\r\n');
     expect(r.out).toContain('-----------------------[        HTML Buffer        ]-----------------------\n0000  76 65 72 62 6f 73 65 0a -                           verbose.        \n');
     expect(r.out).toContain(`-----------------------[ HTML hash final resulting ]-----------------------\n${md5Hex(body)}\n\nGlobal response time for [/v] = `);
-    expect(lastHead(web)).toBe('GET /v HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: v.example\r\n\r\n');
+    expect(await lastHead(web, before8)).toBe('GET /v HTTP/1.1\r\nUser-Agent: KeepAliveClient\r\nConnection: close\r\nHost: v.example\r\n\r\n');
   });
 
   it('-S -I -V hashes over TLS and sends SNI', async () => {

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import type { ProbeSignal } from './cancel.js';
 import type { ProbeResult } from './types.js';
 
 /** What a probe body reports: the result without its duration (the attempt measures that). */
@@ -20,7 +21,7 @@ export interface AttemptControl {
  * probe is a checker that is stuck.
  */
 export function runAttempt(
-  signal: AbortSignal,
+  signal: ProbeSignal,
   timeoutMs: number,
   timeoutReason: string,
   body: (ctl: AttemptControl) => void | Promise<void>,

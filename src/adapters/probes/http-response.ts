@@ -24,7 +24,8 @@ export class HttpResponseReader {
   private pendingLen = 0;
   head: HttpResponseHead | undefined;
   bodyBytes = 0;
-  private readonly digest = new BodyDigest();
+  /** Absent when nobody will ask for the digest (an HTTP_GET url without `digest`): MD5 per body is not free. */
+  private readonly digest: BodyDigest | undefined;
   private readonly keepBody: number;
   private kept: Buffer[] = [];
   private keptLen = 0;
@@ -33,8 +34,9 @@ export class HttpResponseReader {
   /** Called once the header is complete, before any body byte is taken. */
   onHead: ((head: HttpResponseHead) => void) | undefined;
 
-  constructor(opts: { keepBodyBytes?: number; maxHeaderBytes?: number } = {}) {
+  constructor(opts: { keepBodyBytes?: number; maxHeaderBytes?: number; digest?: boolean } = {}) {
     this.keepBody = opts.keepBodyBytes ?? 0;
+    this.digest = opts.digest === false ? undefined : new BodyDigest();
     this.maxHeader = opts.maxHeaderBytes ?? 65536;
   }
   private readonly maxHeader: number;
@@ -71,7 +73,7 @@ export class HttpResponseReader {
     const slice = limit === undefined ? chunk : chunk.subarray(0, Math.max(0, limit - this.bodyBytes));
     if (slice.length === 0) return;
     this.bodyBytes += slice.length;
-    this.digest.update(slice);
+    this.digest?.update(slice);
     if (this.keptLen < this.keepBody) {
       const take = slice.subarray(0, this.keepBody - this.keptLen);
       this.kept.push(Buffer.from(take));
@@ -80,8 +82,9 @@ export class HttpResponseReader {
     this.onBody?.(slice);
   }
 
-  /** The MD5 of the body read so far (call once, at the end). */
+  /** The MD5 of the body read so far (call once, at the end; not on a reader made with `digest: false`). */
   digestBytes(): Buffer {
+    if (this.digest === undefined) throw new Error('HttpResponseReader: made without a digest');
     return this.digest.digestBytes();
   }
 

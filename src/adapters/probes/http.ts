@@ -1,5 +1,6 @@
 import net from 'node:net';
 import tls from 'node:tls';
+import type { ProbeSignal } from './cancel.js';
 import type { Checker, HttpUrl } from '../../config/types.js';
 import { errorText, runAttempt, type Outcome } from './attempt.js';
 import { digestMatches } from './digest.js';
@@ -20,8 +21,10 @@ export interface HttpFetchSpec {
   servername?: string;
   request: string;
   timeoutMs: number;
-  signal?: AbortSignal;
+  signal?: ProbeSignal;
   keepBodyBytes?: number;
+  /** Hash the body (default true); a checker whose url has no digest skips it. */
+  digest?: boolean;
   /** Called when the header is complete (before its body), and with each body slice. */
   onHeadComplete?: (reader: HttpResponseReader) => void;
   onBody?: (slice: Buffer) => void;
@@ -41,7 +44,7 @@ export function fetchHttp(spec: HttpFetchSpec): Promise<HttpFetchResult> {
   return new Promise((resolve) => {
     let stage: 'connecting' | 'handshake' | 'reading' = 'connecting';
     let done = false;
-    const reader = new HttpResponseReader({ keepBodyBytes: spec.keepBodyBytes ?? 0 });
+    const reader = new HttpResponseReader({ keepBodyBytes: spec.keepBodyBytes ?? 0, digest: spec.digest !== false });
     reader.onBody = spec.onBody;
     if (spec.onHeadComplete) reader.onHead = () => spec.onHeadComplete?.(reader);
     let sock: net.Socket | undefined;
@@ -130,9 +133,9 @@ export function judgeResponse(url: HttpUrl, reader: HttpResponseReader): Outcome
       reason: `content_length (${head.contentLength}) does not match received bytes (${reader.bodyBytes})`,
     };
   }
-  const hex = reader.digestBytes().toString('hex');
-  if (url.digest !== undefined && !digestMatches(url.digest, hex)) {
-    return { ok: false, reason: `MD5 digest error (got ${hex})` };
+  if (url.digest !== undefined) {
+    const hex = reader.digestBytes().toString('hex');
+    if (!digestMatches(url.digest, hex)) return { ok: false, reason: `MD5 digest error (got ${hex})` };
   }
   if (url.regex !== undefined) {
     let re: RegExp;
@@ -152,7 +155,7 @@ async function checkUrl(
   ep: Endpoint,
   url: HttpUrl,
   timeoutMs: number,
-  signal: AbortSignal,
+  signal: ProbeSignal,
 ): Promise<Outcome> {
   const protocol = parseHttpProtocol(checker.httpProtocol);
   if (!protocol) return { ok: false, reason: `invalid http_protocol ${checker.httpProtocol}` };
@@ -164,6 +167,7 @@ async function checkUrl(
     timeoutMs,
     signal,
     keepBodyBytes: url.regex !== undefined ? REGEX_BODY_LIMIT : 0,
+    digest: url.digest !== undefined,
   };
   if (spec.tls && checker.enableSni && vhost) spec.servername = vhost;
   const r = await fetchHttp(spec);

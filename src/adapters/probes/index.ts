@@ -1,4 +1,5 @@
 import type { Checker } from '../../config/types.js';
+import type { ProbeSignal } from './cancel.js';
 import { runAttempt } from './attempt.js';
 import { dnsProbe } from './dns.js';
 import { httpProbe } from './http.js';
@@ -41,6 +42,6 @@ export function probeFor(type: Checker['type']): Probe {
 }
 
 /** Run the right probe for `target.checker`. Never throws. */
-export function runProbe(target: Parameters<Probe>[0], signal: AbortSignal): ReturnType<Probe> {
+export function runProbe(target: Parameters<Probe>[0], signal: ProbeSignal): ReturnType<Probe> {
   return probeFor(target.checker.type)(target, signal);
 }

@@ -1,3 +1,4 @@
+import type { ProbeSignal } from './cancel.js';
 import type { Checker } from '../../config/types.js';
 
 /**
@@ -37,7 +38,7 @@ export interface ProbeTarget {
   urlIndex?: number;
 }
 
-export type Probe = (target: ProbeTarget, signal: AbortSignal) => Promise<ProbeResult>;
+export type Probe = (target: ProbeTarget, signal: ProbeSignal) => Promise<ProbeResult>;
 
 /** Where a connecting probe goes and comes from: connect_ip/connect_port/bindto/bind_port/bind_if applied. */
 export interface Endpoint {

@@ -20,11 +20,22 @@ export type CheckerTimer =
   | 'probeTimeout';
 
 export type CheckerInput =
-  /** The engine starts the checker. `warmupMs` is the random start delay the engine drew in [0, warmup]. */
-  | { type: 'startup'; at: number; warmupMs?: number }
+  /**
+   * The engine starts the checker. `warmupMs` is the random start delay the engine drew in [0, warmup].
+   * `suspended`: ha_suspend, and the virtual server's address is not on this host at start
+   * (keepalived register_checkers_thread: "Deactivating healthchecker ..."): no probe until it appears.
+   */
+  | { type: 'startup'; at: number; warmupMs?: number; suspended?: boolean }
   /** What one probe attempt found (src/adapters/probes). */
   | { type: 'probeResult'; at: number; ok: boolean; weight?: number; reason?: string; durationMs?: number }
   | { type: 'timer'; at: number; timer: CheckerTimer }
+  /**
+   * ha_suspend (keepalived check_api.c update_checker_activity): the virtual server's address
+   * appeared on this host (`present`: the checker is activated) or left it (suspended). The engine
+   * feeds it only to the checkers of a virtual server with ha_suspend, and only when presence
+   * changes; `address` is the address whose addition or removal changed it.
+   */
+  | { type: 'vsAddress'; at: number; present: boolean; address?: string }
   /** Daemon stop or a reload that removed the checker. */
   | { type: 'shutdown'; at: number };
 
@@ -95,6 +106,8 @@ export interface CheckerView {
   dynamicWeight?: number;
   /** Probes run so far. */
   attempts: number;
+  /** ha_suspend: the virtual server's address is not on this host; no probes run. */
+  suspended: boolean;
 }
 
 export interface CheckerStepResult<S> {

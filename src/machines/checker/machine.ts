@@ -15,9 +15,16 @@
  * - at start a single failure is enough (keepalived sets retry_it = retry before the first run),
  *   and an alpha checker's first failure re-announces "down" (its notify_down runs once).
  * - MISC_CHECK misc_dynamic: a success that carries a weight asks for that weight.
+ * - ha_suspend: while the virtual server's address is not on this host the checker is suspended:
+ *   no probe runs (one in flight is abandoned) and its state stays what it was — keepalived does
+ *   not touch a real server on suspend. When the address comes back, the next probe comes one
+ *   delay_loop later. (keepalived keeps a disabled checker's thread ticking every delay_loop, so
+ *   its first probe comes at the next tick, at most one delay_loop later; here no timer runs while
+ *   suspended, so the log stays quiet, and the first probe comes exactly one delay_loop later.)
  */
 import { setup, type SnapshotFrom } from 'xstate';
-import { createPureStepper } from '../vrrp/pure-step.js';
+import { withContext } from '../snapshot.js';
+import { createPureStepper, type PureStepper } from '../vrrp/pure-step.js';
 import type {
   CheckerAction,
   CheckerInput,
@@ -39,6 +46,8 @@ export interface CheckerContext {
   hasRun: boolean;
   attempts: number;
   dynamicWeight?: number;
+  /** ha_suspend: the virtual server's address is not on this host (keepalived: !checker->enabled). */
+  suspended: boolean;
   /** Reason of the last state change, read by the stepper when the state moves. */
   reason?: CheckerReason;
 }
@@ -73,9 +82,11 @@ export function verdict(ctx: CheckerContext, isUp: boolean, ev: CheckerInput): V
   if (ok || ctx.retryIt >= ctx.s.retry) {
     delayMs = ctx.s.delayLoopMs;
     patch.retryIt = 0;
-    const failReason: CheckerReason = timedOut
-      ? { code: 'probeTimeout', afterMs: ctx.s.probeTimeoutMs }
-      : { code: 'probeFailed', attempts: failures, ...(reason !== undefined ? { reason } : {}) };
+    // Built only for a failure (most outcomes are successes: no garbage for them).
+    const failReason = (): CheckerReason =>
+      timedOut
+        ? { code: 'probeTimeout', afterMs: ctx.s.probeTimeoutMs }
+        : { code: 'probeFailed', attempts: failures, ...(reason !== undefined ? { reason } : {}) };
     if (ok && !isUp) {
       to = 'up';
       const r: CheckerReason = { code: 'probeSucceeded', ...(reason !== undefined ? { reason } : {}) };
@@ -83,10 +94,11 @@ export function verdict(ctx: CheckerContext, isUp: boolean, ev: CheckerInput): V
       actions.push({ type: 'up', reason: r });
     } else if (!ok && isUp) {
       to = 'down';
-      patch.reason = failReason;
-      actions.push({ type: 'down', reason: failReason });
+      const r = failReason();
+      patch.reason = r;
+      actions.push({ type: 'down', reason: r });
     } else if (!ok && !ctx.hasRun) {
-      actions.push({ type: 'down', reason: failReason, firstCheck: true });
+      actions.push({ type: 'down', reason: failReason(), firstCheck: true });
     }
   } else {
     delayMs = ctx.s.delayBeforeRetryMs;
@@ -113,10 +125,12 @@ const checkerSetup = setup({
   },
   guards: {
     probing: ({ context }) => context.probing,
-    checkDue: ({ context, event }) => event.type === 'timer' && event.timer === 'check' && !context.probing,
+    checkDue: ({ context, event }) => event.type === 'timer' && event.timer === 'check' && !context.probing && !context.suspended,
     probeLost: ({ context, event }) => event.type === 'timer' && event.timer === 'probeTimeout' && context.probing,
     goesDown: ({ context, event }) => isOutcome(context, event) && verdict(context, true, event).to === 'down',
     goesUp: ({ context, event }) => isOutcome(context, event) && verdict(context, false, event).to === 'up',
+    addressLeft: ({ context, event }) => event.type === 'vsAddress' && !event.present && !context.suspended,
+    addressBack: ({ context, event }) => event.type === 'vsAddress' && event.present && context.suspended,
   },
 });
 
@@ -138,10 +152,32 @@ const startProbe = checkerSetup.enqueueActions(({ context, enqueue }) => {
 
 const start = checkerSetup.enqueueActions(({ context, event, enqueue }) => {
   const warmup = event.type === 'startup' ? Math.max(0, Math.min(event.warmupMs ?? 0, context.s.warmupMs)) : 0;
+  const suspended = event.type === 'startup' && event.suspended === true;
   // keepalived sets retry_it = retry before the first run: one failure is enough at start.
-  enqueue.assign({ retryIt: context.s.retry, reason: { code: 'startup', alpha: context.s.alpha } });
-  enqueue({ type: 'checker', params: { type: 'armTimer', timer: 'check', delayMs: warmup } });
+  enqueue.assign({ retryIt: context.s.retry, suspended, reason: { code: 'startup', alpha: context.s.alpha } });
+  // Suspended at start: the first probe waits for the address (activate arms it).
+  if (!suspended) enqueue({ type: 'checker', params: { type: 'armTimer', timer: 'check', delayMs: warmup } });
 });
+
+/** ha_suspend, the address left: no more probes; the state (and the real server) stay as they are. */
+const suspend = checkerSetup.enqueueActions(({ context, enqueue }) => {
+  enqueue({ type: 'checker', params: { type: 'cancelTimer', timer: 'check' } });
+  enqueue({ type: 'checker', params: { type: 'cancelTimer', timer: 'probeTimeout' } });
+  // A probe in flight is abandoned: its answer would describe the time after the suspension.
+  if (context.probing) enqueue({ type: 'checker', params: { type: 'abortProbe' } });
+  enqueue.assign({ probing: false, suspended: true });
+});
+
+/** ha_suspend, the address is back: checking resumes on the normal rhythm, one delay_loop on. */
+const activate = checkerSetup.enqueueActions(({ context, enqueue }) => {
+  enqueue.assign({ suspended: false });
+  enqueue({ type: 'checker', params: { type: 'armTimer', timer: 'check', delayMs: context.s.delayLoopMs } });
+});
+
+const haSuspend = [
+  { guard: 'addressLeft' as const, actions: suspend },
+  { guard: 'addressBack' as const, actions: activate },
+];
 
 const stop = checkerSetup.enqueueActions(({ context, enqueue }) => {
   enqueue({ type: 'checker', params: { type: 'cancelTimer', timer: 'check' } });
@@ -152,7 +188,7 @@ const stop = checkerSetup.enqueueActions(({ context, enqueue }) => {
 
 export const checkerMachine = checkerSetup.createMachine({
   id: 'checker',
-  context: ({ input }) => ({ s: input.settings, probing: false, retryIt: 0, failures: 0, hasRun: false, attempts: 0 }),
+  context: ({ input }) => ({ s: input.settings, probing: false, retryIt: 0, failures: 0, hasRun: false, attempts: 0, suspended: false }),
   initial: 'idle',
   states: {
     idle: {
@@ -175,6 +211,7 @@ export const checkerMachine = checkerSetup.createMachine({
           { guard: 'goesDown', target: 'down', actions: settle(true) },
           { guard: 'probing', actions: settle(true) },
         ],
+        vsAddress: haSuspend,
         shutdown: { target: 'stopped', actions: stop },
       },
     },
@@ -188,6 +225,7 @@ export const checkerMachine = checkerSetup.createMachine({
           { guard: 'goesUp', target: 'up', actions: settle(false) },
           { guard: 'probing', actions: settle(false) },
         ],
+        vsAddress: haSuspend,
         shutdown: { target: 'stopped', actions: stop },
       },
     },
@@ -205,13 +243,75 @@ function viewOf(snap: CheckerSnapshot): CheckerView {
     retryIt: c.retryIt,
     hasRun: c.hasRun,
     attempts: c.attempts,
+    suspended: c.suspended,
     ...(c.dynamicWeight !== undefined ? { dynamicWeight: c.dynamicWeight } : {}),
   };
 }
 
+/**
+ * The steady state, without xstate: a check timer that starts a probe, and a probe outcome that
+ * moves no state (a success while up, a retried failure, a failure while down). They are nearly
+ * every input of a checker (two per delay_loop), and a pass through xstate costs several times
+ * what these cost. They run the chart's own pieces (`verdict`, the startProbe patch) on the same
+ * context; test/checkers/checker-fast-path.test.ts checks the result against the chart on random
+ * input sequences. A state change, a startup, a shutdown and anything stale go through xstate.
+ */
+function steadyStep(snapshot: CheckerSnapshot, input: CheckerInput): CheckerStepResult<CheckerSnapshot> | undefined {
+  const state = snapshot.value;
+  if (state !== 'up' && state !== 'down') return undefined;
+  const ctx = snapshot.context;
+  if (input.type === 'timer' && input.timer === 'check' && !ctx.probing && !ctx.suspended) {
+    const attempt = ctx.attempts + 1;
+    return {
+      snapshot: withContext(snapshot, patchedContext(ctx, { probing: true, attempts: attempt })),
+      actions: [
+        { type: 'runProbe', attempt },
+        { type: 'armTimer', timer: 'probeTimeout', delayMs: ctx.s.probeTimeoutMs },
+      ],
+    };
+  }
+  if (!isOutcome(ctx, input)) return undefined;
+  const v = verdict(ctx, state === 'up', input);
+  if (v.to !== undefined) return undefined;
+  return { snapshot: withContext(snapshot, patchedContext(ctx, v.patch)), actions: v.actions };
+}
+
+/**
+ * `{ ...ctx, ...patch }`, written out: a literal with every field gives one hidden class where a
+ * spread of mixed shapes takes V8's generic copy (see vrrp/machine.ts patchedContext). Optional
+ * fields are copied only when present, so the result has exactly the spread's fields.
+ */
+function patchedContext(ctx: CheckerContext, patch: Partial<CheckerContext>): CheckerContext {
+  const c: CheckerContext = {
+    s: ctx.s,
+    probing: ctx.probing,
+    retryIt: ctx.retryIt,
+    failures: ctx.failures,
+    hasRun: ctx.hasRun,
+    attempts: ctx.attempts,
+    suspended: ctx.suspended,
+  };
+  if ('dynamicWeight' in ctx) c.dynamicWeight = ctx.dynamicWeight;
+  if ('reason' in ctx) c.reason = ctx.reason;
+  return Object.assign(c, patch);
+}
+
+type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
+/** Compile-time list of CheckerContext's optional fields: patchedContext copies each of them. */
+const OPTIONAL_CONTEXT_FIELDS: Record<OptionalKeys<CheckerContext>, true> = { dynamicWeight: true, reason: true };
+void OPTIONAL_CONTEXT_FIELDS;
+
+/**
+ * One pure stepper for every checker: the settings live in each snapshot's context and reach
+ * `initial` as its input, so thousands of checkers share one inert xstate scope (an actor each
+ * was most of a checker's memory).
+ */
+let sharedPure: PureStepper<typeof checkerMachine> | undefined;
+
 /** Pure stepping of one checker: the engine feeds `startup` and every later input through `step`. */
-export function createCheckerStepper(settings: CheckerSettings): CheckerStepper<CheckerSnapshot> {
-  const pure = createPureStepper(checkerMachine, { settings });
+export function createCheckerStepper(settings: CheckerSettings, opts: { fastPath?: boolean } = {}): CheckerStepper<CheckerSnapshot> {
+  const pure = (sharedPure ??= createPureStepper(checkerMachine, { settings }));
+  const fast = opts.fastPath !== false;
   const result = (before: CheckerState, snap: CheckerSnapshot, raw: Array<{ type: string; params?: unknown }>): CheckerStepResult<CheckerSnapshot> => {
     const actions: CheckerAction[] = [];
     for (const a of raw) if (a.type === 'checker') actions.push(a.params as CheckerAction);
@@ -222,10 +322,14 @@ export function createCheckerStepper(settings: CheckerSettings): CheckerStepper<
   };
   return {
     init() {
-      const [snap, raw] = pure.initial();
+      const [snap, raw] = pure.initial({ settings });
       return result('idle', snap, raw);
     },
     step(snapshot, input) {
+      if (fast) {
+        const r = steadyStep(snapshot, input);
+        if (r !== undefined) return r;
+      }
       const [snap, raw] = pure.step(snapshot, input);
       return result(snapshot.value as CheckerState, snap, raw);
     },

@@ -67,6 +67,7 @@ import {
   type VrrpEvent,
 } from './context.js';
 import { createPureStepper } from './pure-step.js';
+import { withContext } from '../snapshot.js';
 import { deriveSettings, type VrrpSettings, type VrrpStepperOptions } from './settings.js';
 import { csToMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 
@@ -674,38 +675,6 @@ type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never
 /** Compile-time list of VrrpContext's optional fields: patchedContext copies each of them. */
 const OPTIONAL_CONTEXT_FIELDS: Record<OptionalKeys<VrrpContext>, true> = { masterAddress: true, masterPriority: true };
 void OPTIONAL_CONTEXT_FIELDS;
-
-/** xstate 5's machine snapshot fields, in createMachineSnapshot's order. */
-const SNAPSHOT_FIELDS = ['status', 'output', 'error', 'machine', 'context', '_nodes', 'value', 'tags', 'children', 'historyValue', 'matches', 'hasTag', 'can', 'getMeta', 'toJSON'];
-/** Whether xstate's snapshots have exactly those fields (checked once, on the first snapshot). */
-let snapshotFieldsKnown: boolean | undefined;
-
-/** `{ ...snapshot, context }` as a literal, when the snapshot's fields are the known ones. */
-function withContext(snapshot: VrrpSnapshot, context: VrrpContext): VrrpSnapshot {
-  if (snapshotFieldsKnown === undefined) {
-    const keys = Object.keys(snapshot);
-    snapshotFieldsKnown = keys.length === SNAPSHOT_FIELDS.length && keys.every((k, i) => k === SNAPSHOT_FIELDS[i]);
-  }
-  if (!snapshotFieldsKnown) return { ...snapshot, context } as VrrpSnapshot;
-  const s = snapshot as unknown as Record<string, unknown>;
-  return {
-    status: s.status,
-    output: s.output,
-    error: s.error,
-    machine: s.machine,
-    context,
-    _nodes: s._nodes,
-    value: s.value,
-    tags: s.tags,
-    children: s.children,
-    historyValue: s.historyValue,
-    matches: s.matches,
-    hasTag: s.hasTag,
-    can: s.can,
-    getMeta: s.getMeta,
-    toJSON: s.toJSON,
-  } as unknown as VrrpSnapshot;
-}
 
 /**
  * Pure stepping of one instance (contract.ts VrrpStepper). `opts` is keepalived-ts's extension of

@@ -12,7 +12,8 @@ import { createActor, type ActorScope, type AnyStateMachine, type EventFromLogic
  * snapshots and actions.
  */
 export interface PureStepper<M extends AnyStateMachine> {
-  initial(): [SnapshotFrom<M>, Array<{ type: string; params?: unknown }>];
+  /** The initial snapshot; `input` overrides the stepper's (one stepper can serve many actors). */
+  initial(input?: InputFrom<M>): [SnapshotFrom<M>, Array<{ type: string; params?: unknown }>];
   step(snapshot: SnapshotFrom<M>, event: EventFromLogic<M>): [SnapshotFrom<M>, Array<{ type: string; params?: unknown }>];
 }
 
@@ -39,9 +40,9 @@ export function createPureStepper<M extends AnyStateMachine>(machine: M, input: 
     return out;
   };
   return {
-    initial() {
+    initial(own?: InputFrom<M>) {
       collected = [];
-      const snap = machine.getInitialSnapshot(scope as never, input) as SnapshotFrom<M>;
+      const snap = machine.getInitialSnapshot(scope as never, own ?? input) as SnapshotFrom<M>;
       return [snap, take()];
     },
     step(snapshot, event) {
