@@ -8,7 +8,7 @@
 //   3. `keepalived -t -f FILE` (the real one, Debian package), when installed; goal for 2: <= 2x of 3.
 // Usage: node bench/config-parse.mjs [--reps N] [--json]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,6 +71,19 @@ function timeProcess(cmd, argv) {
   return { ms: performance.now() - t0, cpuMs: childrenCpuMs() - c0, status: r.status, stderr: r.stderr ?? '', error: r.error };
 }
 
+/** Which code bin/keepalived-ts.js runs: the single-file bundle when it is newer than dist/ (see the launcher). */
+function launcherRuns() {
+  const bundle = join(ROOT, 'dist/cli/main.bundle.js');
+  if (!existsSync(bundle)) return 'dist/ (no bundle)';
+  const t = statSync(bundle).mtimeMs;
+  for (const d of ['dist/cli', 'dist/config']) {
+    for (const f of readdirSync(join(ROOT, d))) {
+      if (f.endsWith('.js') && f !== 'main.bundle.js' && statSync(join(ROOT, d, f)).mtimeMs > t) return 'dist/ (bundle older)';
+    }
+  }
+  return 'dist/cli/main.bundle.js';
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'kts-bench-config-'));
 try {
   const text = generate();
@@ -130,6 +143,7 @@ try {
     loadavg: (await import('node:os')).loadavg()[0],
     inProcessMs: stats(inProc),
     inProcessCpuMs: stats(inProcCpu),
+    keepalivedTsRuns: launcherRuns(),
     keepalivedTsProcessMs: { ...stats(ours), exit: oursStatus },
     keepalivedTsProcessCpuMs: stats(oursCpu),
     keepalivedProcessMs: real.length ? { ...stats(real), exit: realStatus, note: realNote } : { note: realNote },
@@ -141,7 +155,7 @@ try {
     console.log(`config: ${lines} lines, ${result.virtualServers} virtual servers, ${result.realServers} real servers`);
     console.log(`load average (1 min): ${result.loadavg.toFixed(1)} on ${(await import('node:os')).cpus().length} CPUs`);
     console.log(`in-process loadConfigText:          wall ${f(result.inProcessMs)}; CPU ${f(result.inProcessCpuMs)}`);
-    console.log(`keepalived-ts -t -f (whole process): wall ${f(result.keepalivedTsProcessMs)}; CPU ${f(result.keepalivedTsProcessCpuMs)}; exit ${oursStatus}`);
+    console.log(`keepalived-ts -t -f (whole process): wall ${f(result.keepalivedTsProcessMs)}; CPU ${f(result.keepalivedTsProcessCpuMs)}; exit ${oursStatus}; runs ${result.keepalivedTsRuns}`);
     if (real.length) {
       console.log(`keepalived -t -f (whole process):    wall ${f(result.keepalivedProcessMs)}; CPU ${f(result.keepalivedProcessCpuMs)}; exit ${realStatus}${realNote ? ` (${realNote})` : ''}`);
       console.log(`ratio keepalived-ts / keepalived:    wall ${(result.keepalivedTsProcessMs.median / result.keepalivedProcessMs.median).toFixed(2)}x, CPU ${(result.keepalivedTsProcessCpuMs.median / result.keepalivedProcessCpuMs.median).toFixed(2)}x`);

@@ -476,12 +476,12 @@ class ConfigBuilder {
     };
     const timer = (set: (ms: number) => void, max = 4294): Handler => (st) => {
       if (!needArgs(r, st, 1)) return;
-      const v = readTimerMs(r, arg(st, 0), posOf(st), st.keyword.text, max);
+      const v = readTimerMs(r, arg(st, 0), st.keyword, st.keyword.text, max);
       if (v !== undefined) set(v);
     };
     // keepalived takes (0, 4294.967295] and calls 0 invalid (keeping its default of 0 = no delay).
     const garpInterval = (set: (ms: number) => void): Handler => (st) => {
-      const s = readFloat(r, arg(st, 0), posOf(st), st.keyword.text);
+      const s = readFloat(r, arg(st, 0), st.keyword, st.keyword.text);
       if (s === undefined) return;
       if (s < 0.000001 || s > 4294.967295) {
         r.warn(st.args[0]!.pos, 'out-of-range', `number '${st.args[0]!.text}' outside range [0.000001, 4294.967295]; ${st.keyword.text} '${st.args[0]!.text}' is invalid`);
@@ -490,7 +490,7 @@ class ConfigBuilder {
       set(Math.round(s * 1000));
     };
     const count = (set: (n: number) => void, min: number, max: number): Handler => (st) => {
-      const v = readIntInRange(r, arg(st, 0), posOf(st), st.keyword.text, min, max, `${st.keyword.text} ignored`);
+      const v = readIntInRange(r, arg(st, 0), st.keyword, st.keyword.text, min, max, `${st.keyword.text} ignored`);
       if (v !== undefined) set(v);
     };
     const fifo = (set: (f: { path: string; user?: string; group?: string }) => void): Handler => (st) => {
@@ -510,19 +510,19 @@ class ConfigBuilder {
         if (needArgs(r, st, 1)) g.routerId = st.args[0]!.text;
       },
       vrrp_version: (st) => {
-        const n = readInt(r, arg(st, 0), posOf(st), 'vrrp_version');
+        const n = readInt(r, arg(st, 0), st.keyword, 'vrrp_version');
         if (n === undefined) return;
         if (n !== 2 && n !== 3) r.warn(st.args[0]!.pos, 'out-of-range', `number '${n}' outside range [2, 3]; VRRP Error: Version must be either 2 or 3`);
         else g.vrrpVersion = n;
       },
       vrrp_mcast_group4: (st) => {
-        const a = readAddress(r, arg(st, 0), posOf(st), 'vrrp_mcast_group4');
+        const a = readAddress(r, arg(st, 0), st.keyword, 'vrrp_mcast_group4');
         if (!a) return;
         if (a.family !== 'ipv4') r.error(st.args[0]!.pos, 'invalid-address', `Can't parse vrrp_mcast_group4 [${st.args[0]!.text}]. Skipping`);
         else g.vrrpMcastGroup4 = a.address;
       },
       vrrp_mcast_group6: (st) => {
-        const a = readAddress(r, arg(st, 0), posOf(st), 'vrrp_mcast_group6');
+        const a = readAddress(r, arg(st, 0), st.keyword, 'vrrp_mcast_group6');
         if (!a) return;
         if (a.family !== 'ipv6') r.error(st.args[0]!.pos, 'invalid-address', `Can't parse vrrp_mcast_group6 [${st.args[0]!.text}]. Skipping`);
         else g.vrrpMcastGroup6 = a.address;
@@ -567,7 +567,7 @@ class ConfigBuilder {
         const host = st.args[0]!.text;
         let port = 25;
         if (st.args[1]) {
-          const p = readPort(r, st.args[1], posOf(st), 'smtp_server port');
+          const p = readPort(r, st.args[1], st.keyword, 'smtp_server port');
           if (p === undefined) return;
           port = p;
         }
@@ -666,19 +666,19 @@ class ConfigBuilder {
         else vs.script = c;
       },
       interval: (s) => {
-        const v = readTimerMs(r, arg(s, 0), posOf(s), 'interval');
+        const v = readTimerMs(r, arg(s, 0), s.keyword, 'interval');
         if (v === undefined) return;
         if (v <= 0) r.warn(s.args[0]!.pos, 'out-of-range', `(${name}): vrrp script interval must be greater than 0, setting to 1`);
         else vs.intervalMs = v;
       },
       timeout: (s) => {
-        const v = readTimerMs(r, arg(s, 0), posOf(s), 'timeout');
+        const v = readTimerMs(r, arg(s, 0), s.keyword, 'timeout');
         if (v === undefined) return;
         if (v <= 0) r.warn(s.args[0]!.pos, 'out-of-range', `(${name}): vrrp script timeout must be greater than 0 - ignoring`);
         else vs.timeoutMs = v;
       },
       weight: (s) => {
-        const n = readIntInRange(r, arg(s, 0), posOf(s), 'weight', -253, 253, `vrrp_script ${name} weight ${s.args[0]?.text} must be in [-253, 253]`);
+        const n = readIntInRange(r, arg(s, 0), s.keyword, 'weight', -253, 253, `vrrp_script ${name} weight ${s.args[0]?.text} must be in [-253, 253]`);
         if (n !== undefined) vs.weight = n;
         if (s.args[1]) {
           if (s.args[1].text === 'reverse') vs.weightReverse = true;
@@ -686,11 +686,11 @@ class ConfigBuilder {
         }
       },
       rise: (s) => {
-        const n = readIntInRange(r, arg(s, 0), posOf(s), 'rise', 1, 2147483647, `(${name}): vrrp script rise value '${s.args[0]?.text}' invalid, defaulting to 1`);
+        const n = readIntInRange(r, arg(s, 0), s.keyword, 'rise', 1, 2147483647, `(${name}): vrrp script rise value '${s.args[0]?.text}' invalid, defaulting to 1`);
         if (n !== undefined) vs.rise = n;
       },
       fall: (s) => {
-        const n = readIntInRange(r, arg(s, 0), posOf(s), 'fall', 1, 2147483647, `(${name}): vrrp script fall value '${s.args[0]?.text}' invalid, defaulting to 1`);
+        const n = readIntInRange(r, arg(s, 0), s.keyword, 'fall', 1, 2147483647, `(${name}): vrrp script fall value '${s.args[0]?.text}' invalid, defaulting to 1`);
         if (n !== undefined) vs.fall = n;
       },
       init_fail: () => {
@@ -839,13 +839,13 @@ class ConfigBuilder {
     };
     const timer = (key: 'garpMasterDelayMs' | 'garpMasterRefreshMs' | 'garpLowerPrioDelayMs'): Handler => (s) => {
       if (!needArgs(r, s, 1)) return;
-      const v = readTimerMs(r, arg(s, 0), posOf(s), `(${name}) ${s.keyword.text}`);
+      const v = readTimerMs(r, arg(s, 0), s.keyword, `(${name}) ${s.keyword.text}`);
       if (v === undefined) return;
       inst[key] = v;
       set.add(key);
     };
     const count = (key: 'garpMasterRepeat' | 'garpMasterRefreshRepeat' | 'garpLowerPrioRepeat'): Handler => (s) => {
-      const v = readIntInRange(r, arg(s, 0), posOf(s), s.keyword.text, 0, 2147483647, `(${name}) ${s.keyword.text} ignored`);
+      const v = readIntInRange(r, arg(s, 0), s.keyword, s.keyword.text, 0, 2147483647, `(${name}) ${s.keyword.text} ignored`);
       if (v === undefined) return;
       inst[key] = v;
       set.add(key);
@@ -892,7 +892,7 @@ class ConfigBuilder {
         inst.vmacXmitBase = true;
       },
       virtual_router_id: (s) => {
-        const n = readInt(r, arg(s, 0), posOf(s), 'virtual_router_id');
+        const n = readInt(r, arg(s, 0), s.keyword, 'virtual_router_id');
         if (n === undefined) {
           if (s.args[0]) r.error(s.args[0].pos, 'vrid-range', `(${name}): VRID '${s.args[0].text}' not valid - must be between 1 & 255`);
           return;
@@ -904,11 +904,11 @@ class ConfigBuilder {
         inst.virtualRouterId = n;
       },
       priority: (s) => {
-        const n = readIntInRange(r, arg(s, 0), posOf(s), 'priority', 1, 255, `(${name}) Priority not valid! must be between 1 & 255. Using default 100`);
+        const n = readIntInRange(r, arg(s, 0), s.keyword, 'priority', 1, 255, `(${name}) Priority not valid! must be between 1 & 255. Using default 100`);
         if (n !== undefined) inst.priority = n;
       },
       advert_int: (s) => {
-        const v = readFloat(r, arg(s, 0), posOf(s), 'advert_int');
+        const v = readFloat(r, arg(s, 0), s.keyword, 'advert_int');
         if (v === undefined) return;
         if (v < 0.01 || v > 255) {
           r.warn(s.args[0]!.pos, 'out-of-range', `(${name}) Advert interval (${s.args[0]!.text}) not valid! Must be > 0 - ignoring`);
@@ -918,7 +918,7 @@ class ConfigBuilder {
         set.add('advertIntMs');
       },
       version: (s) => {
-        const n = readInt(r, arg(s, 0), posOf(s), 'version');
+        const n = readInt(r, arg(s, 0), s.keyword, 'version');
         if (n === undefined) return;
         if (n !== 2 && n !== 3) {
           r.warn(s.args[0]!.pos, 'out-of-range', `number '${n}' outside range [2, 3]; (${name}): Version must be either 2 or 3`);
@@ -943,7 +943,7 @@ class ConfigBuilder {
         inst.preempt = true;
       },
       preempt_delay: (s) => {
-        const v = readFloat(r, arg(s, 0), posOf(s), 'preempt_delay');
+        const v = readFloat(r, arg(s, 0), s.keyword, 'preempt_delay');
         if (v === undefined) return;
         if (v < 0 || v > 1000) {
           r.warn(s.args[0]!.pos, 'out-of-range', `number '${s.args[0]!.text}' outside range [0, 1000]; (${name}) Preempt_delay not valid! must be between 0-1000`);
@@ -952,7 +952,7 @@ class ConfigBuilder {
         inst.preemptDelayMs = Math.round(v * 1000);
       },
       unicast_src_ip: (s) => {
-        const a = readAddress(r, arg(s, 0), posOf(s), `(${name}) unicast_src_ip`);
+        const a = readAddress(r, arg(s, 0), s.keyword, `(${name}) unicast_src_ip`);
         if (!a) return;
         if (setFamily(a.family, s.args[0]!.pos, s.args[0]!.text)) inst.unicastSrcIp = a.address;
       },
@@ -1129,7 +1129,7 @@ class ConfigBuilder {
     };
     return {
       delay_loop: (s) => {
-        const v = readTimerMs(r, arg(s, 0), posOf(s), 'virtual server delay loop');
+        const v = readTimerMs(r, arg(s, 0), s.keyword, 'virtual server delay loop');
         if (v === undefined) return;
         if (v < 1) r.warn(s.args[0]!.pos, 'out-of-range', `virtual server delay loop '${s.args[0]!.text}' invalid - ignoring`);
         else S().vs.delayLoopMs = v;
@@ -1143,7 +1143,7 @@ class ConfigBuilder {
           S().vs.persistenceTimeout = 360;
           return;
         }
-        const n = readIntInRange(r, s.args[0], posOf(s), 'persistence_timeout', 1, 2678400, 'persistence_timeout invalid');
+        const n = readIntInRange(r, s.args[0], s.keyword, 'persistence_timeout', 1, 2678400, 'persistence_timeout invalid');
         if (n !== undefined) S().vs.persistenceTimeout = n;
       },
       persistence_granularity: (s) => {
@@ -1167,11 +1167,11 @@ class ConfigBuilder {
         if (needArgs(r, s, 1)) S().vs.virtualhost = s.args[0]!.text;
       },
       sorry_server: (s) => {
-        const ad = readAddress(r, arg(s, 0), posOf(s), 'sorry_server');
+        const ad = readAddress(r, arg(s, 0), s.keyword, 'sorry_server');
         if (!ad) return;
         let port = 0;
         if (s.args[1]) {
-          const p = readPort(r, s.args[1], posOf(s), 'sorry_server port', true);
+          const p = readPort(r, s.args[1], s.keyword, 'sorry_server port', true);
           if (p === undefined) return;
           port = p;
         }
@@ -1191,11 +1191,11 @@ class ConfigBuilder {
       },
       inhibit_on_failure: flag('inhibitOnFailure'),
       quorum: (s) => {
-        const n = readIntInRange(r, arg(s, 0), posOf(s), 'quorum', 1, 4294967295, `Quorum ${s.args[0]?.text} must be in [1, 4294967295]. Setting to 1.`);
+        const n = readIntInRange(r, arg(s, 0), s.keyword, 'quorum', 1, 4294967295, `Quorum ${s.args[0]?.text} must be in [1, 4294967295]. Setting to 1.`);
         if (n !== undefined) S().vs.quorum = n;
       },
       hysteresis: (s) => {
-        const n = readIntInRange(r, arg(s, 0), posOf(s), 'hysteresis', 0, 65535, 'hysteresis ignored');
+        const n = readIntInRange(r, arg(s, 0), s.keyword, 'hysteresis', 0, 65535, 'hysteresis ignored');
         if (n !== undefined) S().vs.hysteresis = n;
       },
       quorum_up: (s) => {
@@ -1239,7 +1239,7 @@ class ConfigBuilder {
     const a = st.args;
     let key: VirtualServerKey | undefined;
     if (a[0]?.text === 'fwmark') {
-      const n = readInt(r, a[1], posOf(st), 'virtual_server fwmark');
+      const n = readInt(r, a[1], st.keyword, 'virtual_server fwmark');
       if (n === undefined) return;
       if (n < 1 || n > 4294967295) {
         r.error(a[1]!.pos, 'out-of-range', `number '${a[1]!.text}' outside range [1, 4294967295]`);
@@ -1261,7 +1261,7 @@ class ConfigBuilder {
       }
       let port = 0;
       if (a[1]) {
-        const p = readPort(r, a[1], posOf(st), 'virtual server port', true);
+        const p = readPort(r, a[1], st.keyword, 'virtual server port', true);
         if (p === undefined) return;
         port = p;
       }
@@ -1288,6 +1288,7 @@ class ConfigBuilder {
     this.vsState = { vs };
     const vsSeen = new Map<string, Statement>();
     walkBlock(r, st.block, 'virtual_server', (this.vsHandlers ??= this.makeVirtualServerHandlers()), vsSeen);
+    vs.realServers = vs.realServers.slice(); // exact size (see TreeBuilder.close)
     const protocolWord = this.vsState.protocolWord;
     const family = this.vsState.family;
     this.out.vsSeen.set(vs, vsSeen);
@@ -1314,7 +1315,7 @@ class ConfigBuilder {
     };
     return {
       weight: (s) => {
-        const n = readInt(r, arg(s, 0), posOf(s), 'weight');
+        const n = readInt(r, arg(s, 0), s.keyword, 'weight');
         if (n === undefined) return;
         if (n < 0 || n > 2147483647) {
           r.warn(s.args[0]!.pos, 'out-of-range', `Real server weight ${n} is outside range 0-2147483647`);
@@ -1329,11 +1330,11 @@ class ConfigBuilder {
         this.out.rsInhibitGiven.add(S());
       },
       uthreshold: (s) => {
-        const n = readIntInRange(r, arg(s, 0), posOf(s), 'uthreshold', 0, 2147483647, 'uthreshold ignored');
+        const n = readIntInRange(r, arg(s, 0), s.keyword, 'uthreshold', 0, 2147483647, 'uthreshold ignored');
         if (n !== undefined) S().uthreshold = n;
       },
       lthreshold: (s) => {
-        const n = readIntInRange(r, arg(s, 0), posOf(s), 'lthreshold', 0, 2147483647, 'lthreshold ignored');
+        const n = readIntInRange(r, arg(s, 0), s.keyword, 'lthreshold', 0, 2147483647, 'lthreshold ignored');
         if (n !== undefined) S().lthreshold = n;
       },
       lvs_method: (s) => {
@@ -1351,7 +1352,7 @@ class ConfigBuilder {
         else r.error(posOf(s), 'missing-value', 'notify_down needs a script');
       },
       delay_loop: (s) => {
-        const v = readTimerMs(r, arg(s, 0), posOf(s), 'delay_loop');
+        const v = readTimerMs(r, arg(s, 0), s.keyword, 'delay_loop');
         if (v !== undefined) S().delayLoopMs = v;
       },
       alpha: (s) => {
@@ -1359,15 +1360,15 @@ class ConfigBuilder {
         if (v !== undefined) S().alpha = v;
       },
       retry: (s) => {
-        const n = readIntInRange(r, arg(s, 0), posOf(s), 'retry', 0, 2147483647, `Invalid retry connection value '${s.args[0]?.text}'`);
+        const n = readIntInRange(r, arg(s, 0), s.keyword, 'retry', 0, 2147483647, `Invalid retry connection value '${s.args[0]?.text}'`);
         if (n !== undefined) S().retry = n;
       },
       delay_before_retry: (s) => {
-        const v = readTimerMs(r, arg(s, 0), posOf(s), 'delay_before_retry');
+        const v = readTimerMs(r, arg(s, 0), s.keyword, 'delay_before_retry');
         if (v !== undefined) S().delayBeforeRetryMs = v;
       },
       warmup: (s) => {
-        const v = readTimerMs(r, arg(s, 0), posOf(s), 'warmup');
+        const v = readTimerMs(r, arg(s, 0), s.keyword, 'warmup');
         if (v !== undefined) S().warmupMs = v;
       },
       TCP_CHECK: checker('TCP_CHECK'),
@@ -1384,11 +1385,11 @@ class ConfigBuilder {
 
   private realServer(st: Statement, vs: VirtualServer): RealServer | undefined {
     const r = this.r;
-    const ad = readAddress(r, arg(st, 0), posOf(st), 'real_server');
+    const ad = readAddress(r, arg(st, 0), st.keyword, 'real_server');
     if (!ad) return undefined;
     let port = 0;
     if (st.args[1]) {
-      const p = readPort(r, st.args[1], posOf(st), 'real server port', true);
+      const p = readPort(r, st.args[1], st.keyword, 'real server port', true);
       if (p === undefined) return undefined;
       port = p;
     }
@@ -1407,6 +1408,7 @@ class ConfigBuilder {
     };
     this.rsState = rs;
     walkBlock(r, st.block, 'real_server', (this.rsHandlers ??= this.makeRealServerHandlers()));
+    rs.checkers = rs.checkers.slice(); // exact size (see TreeBuilder.close)
     // keepalived.conf(5): retry and delay_before_retry given in a real_server are the defaults of its
     // checkers; a checker's own value wins, the per-type default applies only when neither is given.
     for (const c of rs.checkers) {
@@ -1447,7 +1449,8 @@ class ConfigBuilder {
       case 'HTTP_GET':
       case 'SSL_GET': {
         if (urls.length === 0) r.warn(posOf(st), 'no-urls', 'HTTP/SSL_GET checker has no urls specified - ignoring');
-        const c: Checker = { type, urls, ...common };
+        // An exact copy: a list grown by push keeps room for 16 more (see TreeBuilder.close).
+        const c: Checker = { type, urls: urls.slice(), ...common };
         if (extra.virtualhost !== undefined) c.virtualhost = extra.virtualhost;
         if (extra.httpProtocol !== undefined) c.httpProtocol = extra.httpProtocol;
         if (extra.enableSni !== undefined) c.enableSni = extra.enableSni;
@@ -1493,7 +1496,7 @@ class ConfigBuilder {
     const r = this.r;
     const S = (): CheckerState => this.ck!;
     const retry: Handler = (s) => {
-      const n = readIntInRange(r, arg(s, 0), posOf(s), 'retry', 0, 2147483647, `Invalid retry connection value '${s.args[0]?.text}'`);
+      const n = readIntInRange(r, arg(s, 0), s.keyword, 'retry', 0, 2147483647, `Invalid retry connection value '${s.args[0]?.text}'`);
       if (n !== undefined) {
         S().common.retry = n;
         S().retrySet = true;
@@ -1501,26 +1504,26 @@ class ConfigBuilder {
     };
     return {
       connect_ip: (s) => {
-        const a = readAddress(r, arg(s, 0), posOf(s), 'connect_ip');
+        const a = readAddress(r, arg(s, 0), s.keyword, 'connect_ip');
         if (a) S().common.connectIp = a.address;
       },
       connect_port: (s) => {
-        const p = readPort(r, arg(s, 0), posOf(s), 'connect_port');
+        const p = readPort(r, arg(s, 0), s.keyword, 'connect_port');
         if (p !== undefined) S().common.connectPort = p;
       },
       bindto: (s) => {
-        const a = readAddress(r, arg(s, 0), posOf(s), 'bindto');
+        const a = readAddress(r, arg(s, 0), s.keyword, 'bindto');
         if (a) S().common.bindto = a.address;
       },
       bind_port: (s) => {
-        const p = readPort(r, arg(s, 0), posOf(s), 'bind_port');
+        const p = readPort(r, arg(s, 0), s.keyword, 'bind_port');
         if (p !== undefined) S().common.bindPort = p;
       },
       bind_if: (s) => {
         if (needArgs(r, s, 1)) S().common.bindIf = s.args[0]!.text;
       },
       connect_timeout: (s) => {
-        const v = readTimerMs(r, arg(s, 0), posOf(s), 'connect_timeout');
+        const v = readTimerMs(r, arg(s, 0), s.keyword, 'connect_timeout');
         if (v !== undefined) S().common.connectTimeoutMs = v;
       },
       retry,
@@ -1529,22 +1532,22 @@ class ConfigBuilder {
         retry(s);
       },
       delay_before_retry: (s) => {
-        const v = readTimerMs(r, arg(s, 0), posOf(s), 'delay_before_retry');
+        const v = readTimerMs(r, arg(s, 0), s.keyword, 'delay_before_retry');
         if (v !== undefined) {
           S().common.delayBeforeRetryMs = v;
           S().dbrSet = true;
         }
       },
       delay_loop: (s) => {
-        const v = readTimerMs(r, arg(s, 0), posOf(s), 'delay_loop');
+        const v = readTimerMs(r, arg(s, 0), s.keyword, 'delay_loop');
         if (v !== undefined) S().common.delayLoopMs = v;
       },
       warmup: (s) => {
-        const v = readTimerMs(r, arg(s, 0), posOf(s), 'warmup');
+        const v = readTimerMs(r, arg(s, 0), s.keyword, 'warmup');
         if (v !== undefined) S().common.warmupMs = v;
       },
       fwmark: (s) => {
-        const n = readIntInRange(r, arg(s, 0), posOf(s), 'fwmark', 0, 4294967295, 'fwmark ignored');
+        const n = readIntInRange(r, arg(s, 0), s.keyword, 'fwmark', 0, 4294967295, 'fwmark ignored');
         if (n !== undefined) S().common.fwmark = n;
       },
       alpha: (s) => {
@@ -1574,7 +1577,7 @@ class ConfigBuilder {
         else r.error(posOf(s), 'missing-value', 'misc_path needs a script');
       },
       misc_timeout: (s) => {
-        const v = readTimerMs(r, arg(s, 0), posOf(s), 'misc_timeout');
+        const v = readTimerMs(r, arg(s, 0), s.keyword, 'misc_timeout');
         if (v !== undefined) S().extra.miscTimeoutMs = v;
       },
       misc_dynamic: () => {
@@ -1651,7 +1654,7 @@ class ConfigBuilder {
       r.error(posOf(st), 'missing-value', 'url: no path specified');
       return undefined;
     }
-    if (u.statusCode.length === 0) u.statusCode = [[200, 299]];
+    u.statusCode = u.statusCode.length === 0 ? [[200, 299]] : u.statusCode.slice(); // exact size (see TreeBuilder.close)
     return u;
   }
 }

@@ -309,3 +309,105 @@ export function plainWords(l: SourceLine): Array<{ text: string; pos: SourcePos 
   }
   return out;
 }
+
+/*
+ * The plain line, in one pass. Nearly every line of a real file (and all 43,000 of bench/'s) is
+ * words and braces with at most a trailing comment: no `$`, no `\`, no `@`/`~` line prefix, no
+ * `include`, no surrogate pair. For such a line decomment() + tokenizeLine() would scan it twice and
+ * make a SourceLine and a line string that die at once; a cold `keepalived-ts -t` runs this code
+ * before V8 has optimised it, so every pass and every object counts. lexPlainLine reads the raw
+ * file text once and hands the same words, at the same columns, to the sink; on anything else it
+ * gives up before handing on anything, and the caller takes the general path.
+ */
+
+/** Tokens of one line, kept as numbers until the line is known to be plain (reused, never shrunk). */
+const MAX_PLAIN_TOKENS = 256;
+const tokStart = new Int32Array(MAX_PLAIN_TOKENS);
+const tokEnd = new Int32Array(MAX_PLAIN_TOKENS);
+/** 0 word, 1 quoted word (start/end exclude the quotes; the column is at the opening quote), 2 `{`, 3 `}`. */
+const tokKind = new Uint8Array(MAX_PLAIN_TOKENS);
+const TOK_WORD = 0;
+const TOK_QUOTED = 1;
+const TOK_OPEN = 2;
+const TOK_CLOSE = 3;
+
+const AT = 0x40; // @
+const TILDE = 0x7e; // ~
+
+/**
+ * Tokenize raw[start..end) (one physical line, no terminator) when it is a plain line; returns false,
+ * having called nothing on the sink, when it is not (the caller then uses decomment + tokenizeLine).
+ * A blank or comment-only line is plain and hands on nothing.
+ */
+export function lexPlainLine(raw: string, start: number, end: number, file: string, line: number, sink: TokenSink): boolean {
+  let i = start;
+  while (i < end && isBlank(raw.charCodeAt(i))) i++;
+  if (i < end) {
+    const first = raw.charCodeAt(i);
+    // `@ID` conditionals, `~SEQ`/`~LST` and `include` lines have their own readers.
+    if (first === AT || first === TILDE || (first === 0x69 /* i */ && raw.startsWith('include', i))) return false;
+  }
+  let n = 0;
+  scan: while (i < end) {
+    const c = raw.charCodeAt(i);
+    if (c === SPACE || (c >= 0x09 && c <= 0x0d)) {
+      i++;
+      continue;
+    }
+    if (n === MAX_PLAIN_TOKENS) return false;
+    if (c === LBRACE || c === RBRACE) {
+      tokKind[n] = c === LBRACE ? TOK_OPEN : TOK_CLOSE;
+      tokStart[n++] = i++;
+      continue;
+    }
+    if (c === HASH || c === BANG) break; // a comment to the end of the line (checked below)
+    if (c === QUOTE) {
+      let j = i + 1;
+      for (;;) {
+        if (j >= end) return false; // unterminated: the general path reports it
+        const d = raw.charCodeAt(j);
+        if (d === QUOTE) break;
+        if (d === BACKSLASH || d === DOLLAR || isHighSurrogate(d)) return false;
+        j++;
+      }
+      tokKind[n] = TOK_QUOTED;
+      tokStart[n] = i + 1;
+      tokEnd[n++] = j;
+      i = j + 1;
+      continue;
+    }
+    const begin = i;
+    while (i < end) {
+      const d = raw.charCodeAt(i);
+      if (d === SPACE || (d >= 0x09 && d <= 0x0d) || d === QUOTE || d === LBRACE || d === RBRACE) break;
+      if (d === HASH || d === BANG) {
+        // A comment may start in the middle of a word: the part before it is still a word.
+        if (i > begin) {
+          tokKind[n] = TOK_WORD;
+          tokStart[n] = begin;
+          tokEnd[n++] = i;
+        }
+        i++;
+        break scan;
+      }
+      if (d === BACKSLASH || d === DOLLAR || isHighSurrogate(d)) return false;
+      i++;
+    }
+    tokKind[n] = TOK_WORD;
+    tokStart[n] = begin;
+    tokEnd[n++] = i;
+  }
+  // decomment() still reads a backslash inside a comment: one that ends the line continues it.
+  for (; i < end; i++) if (raw.charCodeAt(i) === BACKSLASH) return false;
+  // Columns are 1-based code points; with no surrogate pair on the line that is the UTF-16 offset.
+  const col1 = 1 - start;
+  for (let k = 0; k < n; k++) {
+    const kind = tokKind[k]!;
+    const s = tokStart[k]!;
+    if (kind === TOK_WORD) sink.word(raw.slice(s, tokEnd[k]!), false, file, line, s + col1);
+    else if (kind === TOK_QUOTED) sink.word(raw.slice(s, tokEnd[k]!), true, file, line, s + col1 - 1);
+    else if (kind === TOK_OPEN) sink.open({ file, line, column: s + col1 });
+    else sink.close({ file, line, column: s + col1 });
+  }
+  return true;
+}

@@ -7,7 +7,7 @@ import { Params, applyConditional, parseDefinition } from './conditional.js';
 import type { ParamDef } from './conditional.js';
 import { defaultGlob, expandBraces, hasWildcard, includeChecks } from './include.js';
 import type { IncludeChecks } from './include.js';
-import { decomment, plainWords, posAt, tokenizeLine } from './lexer.js';
+import { decomment, lexPlainLine, plainWords, posAt, tokenizeLine } from './lexer.js';
 import type { SourceLine } from './lexer.js';
 import { parseSequence } from './syntax-sequence.js';
 import { TreeBuilder } from './syntax-tree.js';
@@ -160,7 +160,7 @@ class ConfigReader {
     for (;;) {
       const line = this.nextLine();
       if (line === null) break;
-      this.processLine(line);
+      if (line !== LINE_DONE) this.processLine(line);
     }
     if (this.pendingDef !== null) this.endDefinition();
     this.tree.finish();
@@ -186,6 +186,11 @@ class ConfigReader {
           const start = top.at;
           top.at = nl + 1;
           top.lineNo++;
+          // Most lines are plain words and braces: read in one pass straight into the tree.
+          if (this.pendingDef === null && lexPlainLine(text, start, end, top.file, top.lineNo, this.tree)) {
+            this.tree.endLine();
+            return LINE_DONE;
+          }
           return decomment(text, start, end, top.file, top.lineNo);
         }
         case 'files': {
@@ -462,6 +467,9 @@ function isRegularNonExecutable(file: string): boolean {
     return true;
   }
 }
+
+/** nextLine()'s answer for a line it has already handed to the tree (lexPlainLine). */
+const LINE_DONE: SourceLine = Object.freeze({ text: '', file: '', line: 0, col0: 1, cols: null });
 
 /** The same line without its first `cut` characters, positions kept. */
 function shift(l: SourceLine, cut: number): SourceLine {

@@ -43,6 +43,46 @@ export class SyntaxWord implements Word {
   }
 }
 
+/**
+ * A Statement that is also its own keyword Word (`st.keyword === st`): one object per statement
+ * instead of two. bench/'s file has 43,000 statements; every object the tree holds is one more for
+ * the young-generation collections of a cold `keepalived-ts -t` to copy, and one more allocation in
+ * code V8 has not optimised yet. All fields are set in the constructor so every statement has one shape.
+ */
+export class SyntaxStatement implements Statement, Word {
+  args: Word[];
+  block: Statement[] | undefined;
+  blockEnd: SourcePos | undefined;
+
+  constructor(
+    public text: string,
+    public quoted: boolean,
+    readonly file: string,
+    readonly line: number,
+    readonly column: number,
+  ) {
+    this.args = NO_ARGS;
+    this.block = undefined;
+    this.blockEnd = undefined;
+  }
+
+  get keyword(): Word {
+    return this;
+  }
+
+  get pos(): SourcePos {
+    return { file: this.file, line: this.line, column: this.column };
+  }
+
+  /** JSON shows a statement as the plain { keyword, args, block?, blockEnd? } it stands for. */
+  toJSON(): Statement {
+    const out: Statement = { keyword: { text: this.text, quoted: this.quoted, pos: this.pos }, args: this.args };
+    if (this.block !== undefined) out.block = this.block;
+    if (this.blockEnd !== undefined) out.blockEnd = this.blockEnd;
+    return out;
+  }
+}
+
 /** The args of a statement without any: one shared, frozen empty list (most statements' args are
  * replaced at the end of their line anyway). */
 const NO_ARGS = Object.freeze([]) as unknown as Word[];
@@ -64,7 +104,7 @@ export class TreeBuilder implements TokenSink {
   private readonly stack: Frame[] = [];
   private current: Statement[] = this.root;
   /** The statement being read on the current logical line. */
-  private cur: Statement | null = null;
+  private cur: SyntaxStatement | null = null;
   /** The last statement ended by a line end, which a `{` on a later line may still open. */
   private lastEnded: Statement | null = null;
   /** Depth of `{` being skipped beyond MAX_DEPTH. */
@@ -88,13 +128,12 @@ export class TreeBuilder implements TokenSink {
       if (same !== undefined) text = same;
       else if (this.interned.size < MAX_INTERNED) this.interned.set(text, text);
     }
-    const w = new SyntaxWord(text, quoted, file, line, column);
     if (this.cur === null) {
-      this.cur = { keyword: w, args: NO_ARGS };
+      this.cur = new SyntaxStatement(text, quoted, file, line, column);
       this.current.push(this.cur);
       this.lastEnded = null;
     } else {
-      this.argBuf.push(w);
+      this.argBuf.push(new SyntaxWord(text, quoted, file, line, column));
     }
   }
 
@@ -143,7 +182,12 @@ export class TreeBuilder implements TokenSink {
       this.error('unbalanced-brace', "Extra '}' found", pos);
       return;
     }
-    if (frame.owner !== null) frame.owner.blockEnd = pos;
+    if (frame.owner !== null) {
+      frame.owner.blockEnd = pos;
+      // An array grown by push keeps room for 16 more; an exact copy of a closed block (most hold
+      // 1-6 statements) took bench/'s tree from 9.9 to 8.7 MB. The grown one is garbage at once.
+      frame.owner.block = frame.statements.slice();
+    }
     const parent = this.stack[this.stack.length - 1];
     this.current = parent === undefined ? this.root : parent.statements;
   }

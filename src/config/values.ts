@@ -18,13 +18,24 @@ export class Reporter {
   }
 }
 
+/**
+ * Where a missing value is reported: a SourcePos, or the statement's keyword Word, whose SourcePos
+ * is made only if a message needs it (a handler runs for each of 43,000 statements of a large file;
+ * one throw-away SourcePos each was pure garbage for a cold `keepalived-ts -t`).
+ */
+export type Place = SourcePos | Word;
+
+function placeOf(at: Place): SourcePos {
+  return 'pos' in at ? at.pos : at;
+}
+
 const INT_RE = /^[+-]?\d+$/;
 const FLOAT_RE = /^[+-]?(\d+\.?\d*|\.\d+)$/;
 
 /** An integer; not a number at all is an error (a value of the wrong kind). */
-export function readInt(r: Reporter, w: Word | undefined, at: SourcePos, what: string): number | undefined {
+export function readInt(r: Reporter, w: Word | undefined, at: Place, what: string): number | undefined {
   if (!w) {
-    r.error(at, 'missing-value', `${what}: missing value`);
+    r.error(placeOf(at), 'missing-value', `${what}: missing value`);
     return undefined;
   }
   if (!INT_RE.test(w.text)) {
@@ -40,9 +51,9 @@ export function readInt(r: Reporter, w: Word | undefined, at: SourcePos, what: s
 }
 
 /** A decimal number (seconds with a fraction, for instance). */
-export function readFloat(r: Reporter, w: Word | undefined, at: SourcePos, what: string): number | undefined {
+export function readFloat(r: Reporter, w: Word | undefined, at: Place, what: string): number | undefined {
   if (!w) {
-    r.error(at, 'missing-value', `${what}: missing value`);
+    r.error(placeOf(at), 'missing-value', `${what}: missing value`);
     return undefined;
   }
   if (!FLOAT_RE.test(w.text)) {
@@ -65,7 +76,7 @@ export function readFloat(r: Reporter, w: Word | undefined, at: SourcePos, what:
 export function readIntInRange(
   r: Reporter,
   w: Word | undefined,
-  at: SourcePos,
+  at: Place,
   what: string,
   min: number,
   max: number,
@@ -84,7 +95,7 @@ export function readIntInRange(
 export function readTimerMs(
   r: Reporter,
   w: Word | undefined,
-  at: SourcePos,
+  at: Place,
   what: string,
   maxSeconds = 4294,
 ): number | undefined {
@@ -127,9 +138,9 @@ export function canonicalAddress(text: string): ParsedAddress | undefined {
   return undefined;
 }
 
-export function readAddress(r: Reporter, w: Word | undefined, at: SourcePos, what: string): ParsedAddress | undefined {
+export function readAddress(r: Reporter, w: Word | undefined, at: Place, what: string): ParsedAddress | undefined {
   if (!w) {
-    r.error(at, 'missing-value', `${what}: missing address`);
+    r.error(placeOf(at), 'missing-value', `${what}: missing address`);
     return undefined;
   }
   const a = canonicalAddress(w.text);
@@ -138,7 +149,7 @@ export function readAddress(r: Reporter, w: Word | undefined, at: SourcePos, wha
 }
 
 /** A port number 1..65535 (0 allowed where keepalived allows "no port"). */
-export function readPort(r: Reporter, w: Word | undefined, at: SourcePos, what: string, allowZero = false): number | undefined {
+export function readPort(r: Reporter, w: Word | undefined, at: Place, what: string, allowZero = false): number | undefined {
   const n = readInt(r, w, at, what);
   if (n === undefined) return undefined;
   const min = allowZero ? 0 : 1;
