@@ -10,6 +10,7 @@
  */
 import type { KeepalivedConfig } from '../config/types.js';
 import { isCheckerParentMessage, type ChildMessage, type ChildSettings } from './ipc.js';
+import type { CarriedCheckerState } from '../engine/checkers.js';
 import { CheckerProcess } from './checker-process.js';
 import { createLogger, type DaemonLogger } from './logger.js';
 
@@ -32,11 +33,12 @@ function queue<T>(f: () => Promise<T>): Promise<T> {
   return next;
 }
 
-function start(config: KeepalivedConfig, s: ChildSettings, reload = false): Promise<CheckerProcess> {
+function start(config: KeepalivedConfig, s: ChildSettings, reload = false, carried?: CarriedCheckerState): Promise<CheckerProcess> {
   return CheckerProcess.start({
     config,
     log,
     reload,
+    ...(carried !== undefined ? { carried } : {}),
     keepIpvsAtExit: s.keepIpvsAtExit === true,
     ...(s.logDir !== undefined ? { logDir: s.logDir } : {}),
   }).then((p) => {
@@ -97,9 +99,11 @@ process.on('message', (m: unknown) => {
     log.info('Reloading');
     try {
       // The kernel keeps its table across the swap; the new side's reconcile applies the difference.
+      // The checkers' states go on in the new side (taken before the stop shuts them down).
+      const carried = checker?.engine.carryState();
       await checker?.stop({ keepKernelTable: true });
       checker = undefined;
-      checker = await start(m.config, s, true);
+      checker = await start(m.config, s, true, carried);
       log.info('Reload finished');
     } catch (e) {
       log.error(`reload failed: ${(e as Error).message}`);

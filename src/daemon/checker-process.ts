@@ -24,7 +24,7 @@ import { NetlinkIpvs } from '../adapters/linux/ipvs-netlink.js';
 import { SyncDaemonFollower, type FollowedState } from '../adapters/linux/ipvs-sync-daemon.js';
 import { runProbe } from '../adapters/probes/index.js';
 import { NotifyFifos } from '../adapters/scripts/notify-fifo.js';
-import { CheckerEngine, isIpvsEffect, type CheckerEngineEffect } from '../engine/checkers.js';
+import { CheckerEngine, isIpvsEffect, type CarriedCheckerState, type CheckerEngineEffect } from '../engine/checkers.js';
 import { createCheckerSummarizer } from '../engine/checker-summary.js';
 import { RealTimeScheduler } from '../engine/scheduler.js';
 import type { EngineJournal } from '../engine/node.js';
@@ -65,6 +65,8 @@ export interface CheckerProcessOptions {
   journal?: EngineJournal;
   /** A reload's new checker side: the kernel's table is live, lvs_flush does not apply again. */
   reload?: boolean;
+  /** A reload: the running side's checker states (CheckerEngine.carryState), which go on here. */
+  carried?: CarriedCheckerState;
 }
 
 /** The checker side's event log: its own directory beside the VRRP side's. */
@@ -193,6 +195,7 @@ export class CheckerProcess {
       journal,
       runProbe,
       summarizer: createCheckerSummarizer(),
+      ...(opts.carried !== undefined ? { carried: opts.carried } : {}),
       // At start a checker of an ha_suspend service runs only if the address is already here.
       ...(monitor !== undefined ? { vsAddressPresent: (vs: VirtualServer) => watches.every((w) => w.vs !== vs || present(w, monitor)) } : {}),
     });

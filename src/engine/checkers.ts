@@ -3,7 +3,7 @@ import type { Checker, KeepalivedConfig, RealServer, VirtualServer } from '../co
 import { ProbeCancel } from '../adapters/probes/cancel.js';
 import type { Probe, ProbeResult, ProbeTarget } from '../adapters/probes/types.js';
 import type { IpvsAdapter, IpvsEffect, IpvsResult } from '../adapters/ipvs-types.js';
-import type { CheckerAction, CheckerInput, CheckerState, CheckerTimer, CheckerView } from '../machines/checker/contract.js';
+import type { CheckerAction, CheckerCarried, CheckerInput, CheckerState, CheckerTimer, CheckerView } from '../machines/checker/contract.js';
 import { createCheckerStepper, type CheckerSnapshot } from '../machines/checker/machine.js';
 import { resolveCheckerSettings } from '../machines/checker/settings.js';
 import type { CheckerSettings, CheckerStepper } from '../machines/checker/contract.js';
@@ -48,6 +48,12 @@ export interface CheckerEngineOptions {
   wallClock?: () => number;
   /** Folds steady streams (createCheckerSummarizer); omit to log every record as is. */
   summarizer?: EventSummarizer;
+  /**
+   * A reload: the state of the engine this one replaces (its carryState()). A checker whose actor
+   * and fingerprint match starts in the state it had; a virtual server's quorum notifier does not
+   * run again for a state it already had.
+   */
+  carried?: CarriedCheckerState;
   /** How often open summaries are closed (ms of engine time); default 60 s. */
   summaryFlushMs?: number;
   /**
@@ -55,6 +61,13 @@ export interface CheckerEngineOptions {
    * monitor's first dump). Asked only for virtual servers ha_suspend applies to; default: present.
    */
   vsAddressPresent?: (vs: VirtualServer) => boolean;
+}
+
+/** What a reload carries from the running checker engine to the new one (keepalived migrate_checkers). */
+export interface CarriedCheckerState {
+  checkers: ReadonlyMap<string, { fingerprint: string; state: CheckerCarried }>;
+  /** Quorum state of each virtual server (true: up). */
+  virtualServers: ReadonlyMap<string, boolean>;
 }
 
 /** An effect the adapters must carry out, once the journal has committed it. */
@@ -205,6 +218,29 @@ export class CheckerEngine {
     return this.running;
   }
 
+  /**
+   * What a reload's new engine carries over from this one (take it before stop()): each running
+   * checker's state under a fingerprint of its settings and target, and each virtual server's
+   * quorum state.
+   */
+  carryState(): CarriedCheckerState {
+    const checkers = new Map<string, { fingerprint: string; state: CheckerCarried }>();
+    for (const ck of this.byActor.values()) {
+      if (ck.snapshot === undefined || (ck.state !== 'up' && ck.state !== 'down')) continue;
+      const v = ck.stepper.view(ck.snapshot);
+      checkers.set(ck.actor, {
+        fingerprint: checkerFingerprint(ck),
+        state: { up: ck.state === 'up', hasRun: v.hasRun, retryIt: v.retryIt, failures: v.failures },
+      });
+    }
+    const virtualServers = new Map<string, boolean>();
+    for (const vs of this.vss) {
+      const q = vs.machine.view(vs.state).quorum;
+      if (q === 'UP' || q === 'DOWN') virtualServers.set(vs.actor, q === 'UP');
+    }
+    return { checkers, virtualServers };
+  }
+
   // ---- life cycle --------------------------------------------------------------------------
 
   /** Start: a 'config' record, every checker's init and startup, then every virtual server's startup. */
@@ -225,12 +261,17 @@ export class CheckerEngine {
         // keepalived: a random start in [0, warmup] spreads simultaneous checks of one server.
         const input: CheckerInput = { type: 'startup', at, warmupMs: this.random() * ck.settings.warmupMs };
         if (!vs.addressPresent) input.suspended = true;
+        const carried = this.opts.carried?.checkers.get(ck.actor);
+        if (carried !== undefined && carried.fingerprint === checkerFingerprint(ck)) input.carried = carried.state;
         this.stepChecker(ck, input);
       }
       const checkersUp = vs.machine.config.realServers.map((_rs, r) =>
         vs.checkers.filter((c) => c.rs === r).map((c) => c.state === 'up'),
       );
-      this.stepVs(vs, { type: 'startup', at, checkersUp }, undefined);
+      const vsInput: VsInput = { type: 'startup', at, checkersUp };
+      const quorumUp = this.opts.carried?.virtualServers.get(vs.actor);
+      if (quorumUp !== undefined) vsInput.quorumUp = quorumUp;
+      this.stepVs(vs, vsInput, undefined);
     }
     this.commit();
     this.armSummaryFlush();
@@ -579,6 +620,15 @@ function probeTarget(vs: VirtualServer, rs: RealServer, checker: Checker): Probe
 }
 
 const CHECKER_TIMERS: readonly CheckerTimer[] = ['check', 'probeTimeout'];
+
+/**
+ * A checker's identity for a reload: its resolved settings and its probe target (checker block
+ * included), without source positions — the same checker moved to other lines is the same checker;
+ * one with another port, url or timeout starts afresh (keepalived compares checkers the same way).
+ */
+function checkerFingerprint(ck: CheckerRuntime): string {
+  return JSON.stringify({ settings: ck.settings, target: ck.target }, (k, v: unknown) => (k === 'pos' ? undefined : v));
+}
 
 const IPVS_TYPES = new Set<string>(['ipvsAddService', 'ipvsDelService', 'ipvsAddDest', 'ipvsDelDest', 'ipvsEditDest']);
 

@@ -132,6 +132,28 @@ describe('the checker side of the daemon, on a kernel without IPVS', () => {
     expect(notifyLines().trim().split('\n')).toEqual([`down ${RS1}`, `up ${RS1}`]);
   }, 30_000);
 
+  it('SIGHUP keeps a dead real server out: its checker goes on in its state (keepalived migrate_checkers)', async () => {
+    rs1.send({ id: 3, status: 503 });
+    const removals = count(daemon.output(), `Removing service [${RS1}]:tcp:${PORT} from VS [${VIP}]:tcp:${PORT}`);
+    await waitFor('the removal', () => count(daemon.output(), `Removing service [${RS1}]:tcp:${PORT} from VS [${VIP}]:tcp:${PORT}`) > removals, 15_000);
+    const notifies = notifyLines();
+    const reloads = count(daemon.output(), 'Reload finished');
+    const before = daemon.output().length;
+    process.kill(daemon.proc.pid!, 'SIGHUP');
+    await waitFor('the end of the reload', () => count(daemon.output(), 'Reload finished') > reloads, 20_000);
+    // Two more delay_loops: the dead server is probed again and still fails; nothing changes.
+    const requests = rs1.events.filter((e) => e['event'] === 'request').length;
+    await rs1.waitFor((e) => e['event'] === 'request', 10_000, rs1.events.length);
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = daemon.output().slice(before);
+    expect(after).not.toContain(`Adding service [${RS1}]`);
+    expect(after).not.toContain(`Removing service [${RS1}]`);
+    expect(notifyLines()).toBe(notifies);
+    expect(rs1.events.filter((e) => e['event'] === 'request').length).toBeGreaterThan(requests);
+    rs1.send({ id: 4, status: 200 });
+    await waitFor('the re-add', () => daemon.output().slice(before).includes(`Adding service [${RS1}]:tcp:${PORT} to VS [${VIP}]:tcp:${PORT}`), 15_000);
+  }, 45_000);
+
   it('SIGHUP reloads the checker side on the new configuration; VRRP is untouched', async () => {
     const masters = count(daemon.output(), '(VI_1) Entering MASTER STATE');
     // RS2 leaves the configuration.
@@ -149,9 +171,10 @@ describe('the checker side of the daemon, on a kernel without IPVS', () => {
     const pid = Number.parseInt(readFileSync(join(dir, 'chk.check.pid'), 'utf8'), 10);
     const masters = count(daemon.output(), '(VI_1) Entering MASTER STATE');
     const requests = rs1.events.length;
+    const starts = count(daemon.output(), 'Starting the checkers:');
     process.kill(pid, 'SIGKILL');
     await waitFor('the restart', () => daemon.output().includes('Restarting Healthcheck child process'), 10_000);
-    await waitFor('the new checker side', () => count(daemon.output(), 'Starting the checkers:') === 3, 30_000);
+    await waitFor('the new checker side', () => count(daemon.output(), 'Starting the checkers:') === starts + 1, 30_000);
     await waitFor('new probes', () => rs1.events.length > requests, 10_000);
     expect(daemon.output()).toContain(`Healthcheck child process(${pid}) died: SIGKILL`);
     expect(count(daemon.output(), '(VI_1) Entering MASTER STATE')).toBe(masters);

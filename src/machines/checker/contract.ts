@@ -25,7 +25,7 @@ export type CheckerInput =
    * `suspended`: ha_suspend, and the virtual server's address is not on this host at start
    * (keepalived register_checkers_thread: "Deactivating healthchecker ..."): no probe until it appears.
    */
-  | { type: 'startup'; at: number; warmupMs?: number; suspended?: boolean }
+  | { type: 'startup'; at: number; warmupMs?: number; suspended?: boolean; carried?: CheckerCarried }
   /** What one probe attempt found (src/adapters/probes). */
   | { type: 'probeResult'; at: number; ok: boolean; weight?: number; reason?: string; durationMs?: number }
   | { type: 'timer'; at: number; timer: CheckerTimer }
@@ -39,10 +39,26 @@ export type CheckerInput =
   /** Daemon stop or a reload that removed the checker. */
   | { type: 'shutdown'; at: number };
 
+/**
+ * A reload: what the same checker (same actor, same settings and target) of the running
+ * configuration knew, so the new one goes on from there (keepalived check_data.c migrate_checkers)
+ * instead of starting over — a dead server is not put back in the table for a reload.
+ */
+export interface CheckerCarried {
+  up: boolean;
+  hasRun: boolean;
+  /** keepalived's retry_it of the old checker: failures counted in its current round. */
+  retryIt: number;
+  /** Consecutive failures since its last success. */
+  failures: number;
+}
+
 /** Why the checker decided what it decided, as data; replay renders it in words. */
 export type CheckerReason =
   /** Started: up unless alpha (keepalived marks an alpha checker failed until it succeeds). */
   | { code: 'startup'; alpha: boolean }
+  /** Started by a reload in the state the same checker had before it. */
+  | { code: 'reload'; up: boolean }
   /** A probe succeeded while the checker was down. */
   | { code: 'probeSucceeded'; reason?: string }
   /** `retry` retries spaced by delay_before_retry all failed (or the first failure at start). */
@@ -102,6 +118,8 @@ export interface CheckerView {
   retryIt: number;
   /** At least one probe has reported (keepalived's has_run). */
   hasRun: boolean;
+  /** Consecutive failures since the last success. */
+  failures: number;
   /** Last weight asked by misc_dynamic, if any. */
   dynamicWeight?: number;
   /** Probes run so far. */

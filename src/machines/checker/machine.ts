@@ -27,6 +27,7 @@ import { withContext } from '../snapshot.js';
 import { createPureStepper, type PureStepper } from '../vrrp/pure-step.js';
 import type {
   CheckerAction,
+  CheckerCarried,
   CheckerInput,
   CheckerReason,
   CheckerSettings,
@@ -153,11 +154,26 @@ const startProbe = checkerSetup.enqueueActions(({ context, enqueue }) => {
 const start = checkerSetup.enqueueActions(({ context, event, enqueue }) => {
   const warmup = event.type === 'startup' ? Math.max(0, Math.min(event.warmupMs ?? 0, context.s.warmupMs)) : 0;
   const suspended = event.type === 'startup' && event.suspended === true;
+  const carried = event.type === 'startup' ? event.carried : undefined;
+  if (carried !== undefined) enqueue.assign({ ...carriedContext(context.s, carried), suspended });
   // keepalived sets retry_it = retry before the first run: one failure is enough at start.
-  enqueue.assign({ retryIt: context.s.retry, suspended, reason: { code: 'startup', alpha: context.s.alpha } });
+  else enqueue.assign({ retryIt: context.s.retry, suspended, reason: { code: 'startup', alpha: context.s.alpha } });
   // Suspended at start: the first probe waits for the address (activate arms it).
   if (!suspended) enqueue({ type: 'checker', params: { type: 'armTimer', timer: 'check', delayMs: warmup } });
 });
+
+/**
+ * keepalived's migrate_checkers: the state and has_run carry over; a round of retries in progress
+ * goes on, but at most `retry - 1` failures are kept, so one more failure is needed to fail; a
+ * checker that never ran needs only one failure, as at a start.
+ */
+function carriedContext(s: CheckerSettings, c: CheckerCarried): Partial<CheckerContext> {
+  let retryIt: number;
+  if (!c.hasRun) retryIt = s.retry;
+  else if (c.retryIt > 0 && s.retry > 0) retryIt = Math.min(c.retryIt, s.retry - 1);
+  else retryIt = 0;
+  return { retryIt, hasRun: c.hasRun, failures: c.failures, reason: { code: 'reload', up: c.up } };
+}
 
 /** ha_suspend, the address left: no more probes; the state (and the real server) stay as they are. */
 const suspend = checkerSetup.enqueueActions(({ context, enqueue }) => {
@@ -194,6 +210,9 @@ export const checkerMachine = checkerSetup.createMachine({
     idle: {
       on: {
         startup: [
+          // A reload goes on in the state the checker had; a start is up unless alpha.
+          { guard: ({ event }) => event.type === 'startup' && event.carried !== undefined && event.carried.up, target: 'up', actions: start },
+          { guard: ({ event }) => event.type === 'startup' && event.carried !== undefined, target: 'down', actions: start },
           { guard: ({ context }) => context.s.alpha, target: 'down', actions: start },
           { target: 'up', actions: start },
         ],
@@ -242,6 +261,7 @@ function viewOf(snap: CheckerSnapshot): CheckerView {
     probing: c.probing,
     retryIt: c.retryIt,
     hasRun: c.hasRun,
+    failures: c.failures,
     attempts: c.attempts,
     suspended: c.suspended,
     ...(c.dynamicWeight !== undefined ? { dynamicWeight: c.dynamicWeight } : {}),

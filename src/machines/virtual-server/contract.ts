@@ -13,8 +13,11 @@ export type VsInput =
   /**
    * The engine starts the virtual server once its checkers have started. `checkersUp[r][c]` is the
    * starting state of checker c of real server r (false for alpha checkers).
+   * `quorumUp`: a reload — the quorum state the same virtual server had; when the start reaches it
+   * again, its quorum_up / quorum_down notifier does not run a second time (keepalived carries
+   * quorum_state_up across a reload).
    */
-  | { type: 'startup'; at: number; checkersUp: boolean[][] }
+  | { type: 'startup'; at: number; checkersUp: boolean[][]; quorumUp?: boolean }
   /** A checker changed its verdict (or an alpha checker's first probe failed: `firstCheck`). */
   | { type: 'checker'; at: number; rs: number; checker: number; up: boolean; firstCheck?: boolean }
   /** MISC_CHECK misc_dynamic asked for a weight. */

@@ -191,7 +191,7 @@ export function createVirtualServer(vs: VirtualServer): VirtualServerActor {
   });
 
   /** update_quorum_state: returns the quorum transition it made, if any. */
-  const updateQuorum = (st: VsState, out: VsAction[], init: boolean): VsTransition | undefined => {
+  const updateQuorum = (st: VsState, out: VsAction[], init: boolean, carriedUp?: boolean): VsTransition | undefined => {
     const from = st.quorum;
     const up = st.quorum === 'UP';
     const sum = weightSum(st);
@@ -204,7 +204,7 @@ export function createVirtualServer(vs: VirtualServer): VirtualServerActor {
         st.sorry!.alive = false;
         moveLive(st, out, 'add');
       }
-      notifyVs(out, true);
+      if (carriedUp !== true) notifyVs(out, true);
       return { from, to: 'UP', reason: reason(init ? 'startup' : 'gained', threshold, sum) };
     }
     const ss = sorryTarget(st);
@@ -215,7 +215,7 @@ export function createVirtualServer(vs: VirtualServer): VirtualServerActor {
         destCmd(out, 'add', ss);
         st.sorry!.alive = true;
       }
-      notifyVs(out, false);
+      if (carriedUp !== false) notifyVs(out, false);
       return { from, to: 'DOWN', reason: reason(init ? 'startup' : 'lost', threshold, sum) };
     }
     if (init) {
@@ -300,7 +300,7 @@ export function createVirtualServer(vs: VirtualServer): VirtualServerActor {
               if (!t.failed) r.alive = true;
             }
           });
-          note(updateQuorum(st, out, true));
+          note(updateQuorum(st, out, true, input.quorumUp));
           // sorry_server_inhibit: the sorry server sits in the table at weight 0 from the start.
           const ss = sorryTarget(st, true);
           if (ss !== undefined && ss.inhibit && !ss.runtime.set) destCmd(out, 'add', ss);
