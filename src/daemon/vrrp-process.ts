@@ -84,8 +84,8 @@ interface Unit extends UnitSpec {
   /**
    * The unit's effects: the engine's stream while it runs, then — after stop() — the records of
    * its final step read from the journal. (NodeEngine lets go of the committed stream in stop(),
-   * so on an asynchronous journal the priority-0 advert and the VIP release of a graceful stop
-   * would never reach an adapter otherwise.)
+   * so on an asynchronous journal the VIP release of a graceful stop would never reach an adapter
+   * otherwise; its priority-0 advert went at the append, on the engine's stream.)
    */
   effects$: Subject<EngineEffect>;
   /** Seq after which the journal path delivers this unit's effects (set at stop). */
@@ -473,7 +473,8 @@ export class VrrpProcess {
 
   /** An effect of a unit whose engine has stopped: its last step's adverts and VIP releases. */
   private onFinalEffect(rec: EventRecord): void {
-    if (!rec.actor.startsWith('vrrp/')) return;
+    // Adverts went out at their append, while the engine's stream was still open.
+    if (!rec.actor.startsWith('vrrp/') || rec.type === 'sendAdvert') return;
     const name = rec.actor.slice('vrrp/'.length);
     for (const u of this.units.values()) {
       if (u.finalFrom === undefined || rec.seq <= u.finalFrom) continue;

@@ -1,6 +1,7 @@
 import type { Subscription } from 'rxjs';
 import type { VrrpInstance } from '../config/types.js';
 import type { SendAdvert } from '../machines/vrrp/contract.js';
+import { advertIntCs } from '../machines/vrrp/timers.js';
 import type { AdvertToEncode, VrrpCodec } from './codec.js';
 import type { NodeEngine } from './node.js';
 import type { VrrpTransport } from './transport.js';
@@ -53,7 +54,21 @@ export class AdvertSender {
           auth.authType = AUTH_AH;
         }
       }
-      this.perInstance.set(name, { config, src, dsts, auth, last: undefined, payloads: [] });
+      const entry: SenderEntry = { config, src, dsts, auth, last: undefined, payloads: [] };
+      this.perInstance.set(name, entry);
+      // The advert a takeover will most likely send first (configured priority), encoded now: the
+      // first advert of a new master then costs no encoding — nor the codec's first-call compile.
+      // Another priority later is a cache miss like any change of fields.
+      if (this.cacheEncoded) {
+        this.encodeAll(entry, {
+          type: 'sendAdvert',
+          version: config.version,
+          vrid: config.virtualRouterId,
+          priority: Math.min(255, Math.max(1, config.priority)),
+          maxAdverIntCs: advertIntCs(config.version, config.advertIntMs),
+          addresses: config.virtualIpaddress.map((v) => v.address),
+        });
+      }
     }
     this.subscription = engine.effects$.subscribe((e) => {
       if (e.action.type === 'sendAdvert') this.send(e.instance, e.action);

@@ -11,7 +11,7 @@ import type {
 } from '../machines/vrrp/contract.js';
 import type { EventKind, EventRecord, Journal, NewEvent } from '../store/schema.js';
 import type { AdvertReceiveContext, ValidatedAdvert, VrrpCodec } from './codec.js';
-import type { Scheduler, TimerHandle } from './scheduler.js';
+import type { Scheduler, TimerHandle, TimerOptions } from './scheduler.js';
 import { markForced, type DropData } from './summary-keys.js';
 import type { ReceivedVrrpPacket, VrrpTransport } from './transport.js';
 
@@ -21,7 +21,8 @@ import type { ReceivedVrrpPacket, VrrpTransport } from './transport.js';
  * Every input (packet, timer expiry, link or script change) goes the same way:
  *   step → journal [input, transition (cause = the input's seq), effects (cause = same)] → adapters.
  * Adapters (the advert sender, VIPs, GARP, notify) subscribe to `effects$`, which follows the
- * journal's committed stream: they act on what the log has committed, never on an actor.
+ * journal's committed stream: they act on what the log has committed, never on an actor. Adverts
+ * alone go at the append, ahead of the commit (see `commit`).
  * A sync group's members move in the same engine step: the member's transition and the `syncGroup`
  * inputs it causes in the others go into ONE journal batch.
  *
@@ -67,13 +68,19 @@ export interface EventSummarizer {
   flush(monoNow: number, all?: boolean): NewEvent[];
 }
 
-/** An effect the adapters must carry out, once the journal has committed it (or its stream). */
+/**
+ * An effect the adapters must carry out, once the journal has committed it (or its stream) — except
+ * an advert, which goes as soon as its record is appended (see NodeEngine.commit).
+ */
 export interface EngineEffect {
   node: string;
   instance: string;
   action: Exclude<VrrpAction, { type: 'armTimer' } | { type: 'cancelTimer' }>;
   at: number;
-  /** The effect's own record, when it was logged as is (a repeat folded into a summary has none). */
+  /**
+   * The effect's own record, when it was logged as is (a repeat folded into a summary has none). An
+   * advert's record may not be committed yet when the advert reaches an adapter.
+   */
   seq?: number;
 }
 
@@ -167,6 +174,11 @@ interface Pending {
 
 const MAX_CASCADE = 1024;
 
+const PRECISE: TimerOptions = { precise: true };
+
+/** Machine kits whose takeover step has run once in this process (NodeEngine.warmUpStepper). */
+const warmedKits = new WeakSet<VrrpMachineKit>();
+
 export class NodeEngine {
   readonly node: string;
   readonly stats: NodeStats = { steps: 0, unmatchedPackets: 0, runtPackets: 0 };
@@ -188,6 +200,10 @@ export class NodeEngine {
   private running = false;
   private stopped = false;
   private readonly fastPath: boolean;
+  /** True during this engine's journal.append: what a synchronous journal commits then is held back. */
+  private appending = false;
+  /** Effects committed during the append, delivered after the batch's adverts. */
+  private heldBack: EngineEffect[] | undefined;
 
   /** Effects to carry out, after the journal committed them (adapters subscribe here). */
   readonly effects$: Observable<EngineEffect> = this.effectsSubject.asObservable();
@@ -329,6 +345,42 @@ export class NodeEngine {
     for (const inst of this.instances.values()) this.stepOne(inst, { type: 'startup', at });
     this.commit();
     this.armSummaryFlush();
+    this.warmUpStepper();
+  }
+
+  /**
+   * Step a scratch copy of the first instance through a takeover and back, once per process and
+   * machine kit, and throw the results away. A backup first takes over after minutes or days; until
+   * then the code of that step has never run, and its first run (compilation included) took 0.45 ms
+   * against 0.14 ms once run before — on the takeover's critical path. Pure: no journal, no timer,
+   * no effect; a failure here is ignored (the real step would meet it in the log).
+   */
+  private warmUpStepper(): void {
+    const kit = this.opts.machines;
+    if (warmedKits.has(kit)) return;
+    warmedKits.add(kit);
+    const first = this.instances.values().next().value as InstanceRuntime | undefined;
+    if (first === undefined) return;
+    try {
+      const c = first.config;
+      const stepper = kit.createStepper(c, this.globals, { primaryAddress: first.primaryAddress, vrrpScripts: this.opts.config.vrrpScripts });
+      let snapshot = stepper.init(0).snapshot;
+      const step = (input: VrrpInput): void => {
+        snapshot = stepper.step(snapshot, input).snapshot;
+      };
+      const peer = first.family === 'ipv4' ? '192.0.2.254' : 'fe80::fe';
+      const advert = (at: number, priority: number): VrrpInput => ({ type: 'advert', at, src: peer, priority, maxAdverIntCs: first.rx.advertIntCs, addresses: first.rx.vips });
+      step({ type: 'startup', at: 0 });
+      step(advert(1, 254));
+      step({ type: 'timer', at: 100_000, timer: 'masterDown' });
+      step({ type: 'timer', at: 101_000, timer: 'advert' });
+      step(advert(101_500, 254));
+      step(advert(102_000, 0));
+      step({ type: 'timer', at: 103_000, timer: 'masterDown' });
+      step({ type: 'shutdown', at: 104_000 });
+    } catch {
+      // Only a warm-up.
+    }
   }
 
   /** A tracked (or an instance's own) interface went up or down: one step for every instance concerned. */
@@ -514,7 +566,7 @@ export class NodeEngine {
     for (const action of actions) {
       switch (action.type) {
         case 'armTimer':
-          this.armTimer(inst, action.timer, action.delayMs);
+          this.armTimer(inst, action.timer, action.delayMs, at);
           break;
         case 'cancelTimer': {
           const h = inst.timers.get(action.timer);
@@ -530,12 +582,23 @@ export class NodeEngine {
     }
   }
 
-  private armTimer(inst: InstanceRuntime, timer: VrrpTimer, delayMs: number): void {
+  /**
+   * Arm `timer` to expire `delayMs` after now — and Master_Down_Timer `delayMs` after `at`, the time
+   * the transport received the advert that armed it, as keepalived counts it from the packet's
+   * arrival: handling a packet late (a busy loop turn, a batch of packets) must not push the
+   * takeover's deadline. Only that timer, which is precise: a plain setTimeout truncates a
+   * fractional delay, and an advert timer re-armed 0.05 ms short (the step's own time) fired a whole
+   * ms early — 9 ms adverts at advert_int 0.01, measured on the wire.
+   */
+  private armTimer(inst: InstanceRuntime, timer: VrrpTimer, delayMs: number, at: number): void {
     const sched = this.opts.scheduler;
+    const precise = timer === 'masterDown';
+    const now = sched.now();
+    const delay = precise && at < now ? delayMs - (now - at) : delayMs;
     const old = inst.timers.get(timer);
     if (old !== undefined) {
       // Re-arming (a backup's master-down timer at every advert) moves the timer in place.
-      const moved = sched.rearm(old, delayMs);
+      const moved = sched.rearm(old, delay);
       if (moved !== undefined) {
         if (moved !== old) inst.timers.set(timer, moved);
         return;
@@ -552,7 +615,9 @@ export class NodeEngine {
       };
       inst.fire.set(timer, fire);
     }
-    inst.timers.set(timer, sched.after(delayMs, fire));
+    // The takeover waits on Master_Down_Timer (its skew time after a priority-0 advert too): it
+    // fires at its deadline, not at the event loop's ms granularity.
+    inst.timers.set(timer, sched.after(delay, fire, precise ? PRECISE : undefined));
   }
 
   // ---- journaling ---------------------------------------------------------------------------
@@ -573,8 +638,16 @@ export class NodeEngine {
 
   /**
    * One journal batch: every event offered to the summarizer (steady repeats fold away), causes
-   * resolved to seq numbers, one append; then the folded effects go to the adapters (their stream's
-   * first occurrence was committed; they repeat it).
+   * resolved to seq numbers, one append; then, in this order: the adverts, the effects a synchronous
+   * journal committed during the append, the other folded effects (their stream's first occurrence
+   * was committed; they repeat it).
+   *
+   * Adverts go at the append, without waiting for the commit (keepalived's vrrp_state_become_master
+   * sends the advert before it adds a VIP): an advert leaves nothing on the host that a restart would
+   * have to reconcile from the log, so the log-is-the-truth rule has nothing to protect there, and a
+   * takeover must not wait for the disk — not even the unsynced write's 0.3–2 ms. Its record is
+   * appended first all the same (seq order and replay are unchanged). VIPs, GARPs and notifications
+   * still follow the committed log.
    */
   private commit(): void {
     const batch = this.batch;
@@ -588,6 +661,8 @@ export class NodeEngine {
     let out: NewEvent[] | undefined;
     // Local: an adapter that feeds an input while this batch is emitted gets a batch of its own.
     let folded: EngineEffect[] | undefined;
+    // Every advert of the batch, logged as is (`index` into out) or folded (-1), in batch order.
+    let adverts: Array<{ ev: NewEvent; index: number }> | undefined;
     for (let i = 0; i < batch.length; i++) {
       const p = batch[i]!;
       // An index for now, made a seq below; an input folded into a summary has none to give.
@@ -598,6 +673,7 @@ export class NodeEngine {
         if (res === undefined) out.push(p.ev);
         else for (let k = 0; k < res.length; k++) out.push(res[k]!);
         p.index = out.length - 1;
+        if (p.ev.kind === 'effect' && p.ev.type === 'sendAdvert') (adverts ??= []).push({ ev: p.ev, index: p.index });
       } else {
         if (res.length > 0) {
           // Summaries closed by a folded event (its stream aged out) still go to the log.
@@ -605,16 +681,27 @@ export class NodeEngine {
           for (let k = 0; k < res.length; k++) out.push(res[k]!);
         }
         if (p.ev.kind === 'effect') {
-          (folded ??= []).push({ node: this.node, instance: this.instanceOf(p.ev.actor), action: p.ev.data as EngineEffect['action'], at: p.ev.monoTime });
+          if (p.ev.type === 'sendAdvert') (adverts ??= []).push({ ev: p.ev, index: -1 });
+          else (folded ??= []).push({ node: this.node, instance: this.instanceOf(p.ev.actor), action: p.ev.data as EngineEffect['action'], at: p.ev.monoTime });
         }
       }
     }
     // Emptied before anything is emitted: an adapter's re-entrant step swaps it in as its batch.
     batch.length = 0;
+    let records: EventRecord[] | undefined;
+    let committedDuringAppend: EngineEffect[] | undefined;
     if (out !== undefined) {
       const base = journal.nextSeqNumber ?? (journal.lastSeq !== undefined ? journal.lastSeq + 1 : this.trackedNextSeq);
       for (const ev of out) if (ev.cause !== undefined) ev.cause += base;
-      const records = journal.append(out);
+      // A synchronous journal commits inside append: those effects wait for the adverts below.
+      this.appending = true;
+      try {
+        records = journal.append(out);
+      } finally {
+        this.appending = false;
+        committedDuringAppend = this.heldBack;
+        this.heldBack = undefined;
+      }
       if (records.length > 0) {
         this.trackedNextSeq = records[records.length - 1]!.seq + 1;
         if (records[0]!.seq !== base) {
@@ -623,6 +710,17 @@ export class NodeEngine {
           for (const r of records) if (r.cause !== undefined) r.cause += shift;
         }
       }
+    }
+    if (adverts !== undefined) {
+      for (const { ev, index } of adverts) {
+        const e: EngineEffect = { node: this.node, instance: this.instanceOf(ev.actor), action: ev.data as EngineEffect['action'], at: ev.monoTime };
+        const seq = index >= 0 ? records?.[index]?.seq : undefined;
+        if (seq !== undefined) e.seq = seq;
+        this.effectsSubject.next(e);
+      }
+    }
+    if (committedDuringAppend !== undefined) {
+      for (const c of committedDuringAppend) this.effectsSubject.next(c);
     }
     if (folded !== undefined) {
       for (const f of folded) this.effectsSubject.next(f);
@@ -636,15 +734,19 @@ export class NodeEngine {
 
   private onCommitted(rec: EventRecord): void {
     if (rec.kind !== 'effect' || rec.node !== this.node) return;
+    // Adverts went to the adapters at their append (commit()).
+    if (rec.type === 'sendAdvert') return;
     const inst = this.byActor.get(rec.actor);
     if (inst === undefined) return;
-    this.effectsSubject.next({
+    const e: EngineEffect = {
       node: this.node,
       instance: inst.name,
       action: rec.data as EngineEffect['action'],
       at: rec.monoTime,
       seq: rec.seq,
-    });
+    };
+    if (this.appending) (this.heldBack ??= []).push(e);
+    else this.effectsSubject.next(e);
   }
 
   private armSummaryFlush(): void {

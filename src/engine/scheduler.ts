@@ -17,17 +17,26 @@ export interface Clock {
 /** An armed timer; `cancel` takes it back, `rearm` moves it. Opaque to callers. */
 export type TimerHandle = object;
 
+/** How a timer is armed. */
+export interface TimerOptions {
+  /**
+   * Fire at the deadline itself, neither before nor a few ms after (a real-time scheduler otherwise
+   * inherits its event loop's granularity). For the timers a takeover waits on (Master_Down_Timer).
+   */
+  precise?: boolean;
+}
+
 export interface Scheduler extends Clock {
   /** Run `fn` at absolute time `deadline` (clamped to now). Same deadline: first armed, first run. */
-  at(deadline: number, fn: () => void): TimerHandle;
+  at(deadline: number, fn: () => void, opts?: TimerOptions): TimerHandle;
   /** Run `fn` after `delayMs` from now. */
-  after(delayMs: number, fn: () => void): TimerHandle;
+  after(delayMs: number, fn: () => void, opts?: TimerOptions): TimerHandle;
   /** Cancel an armed timer; returns false if it already ran or was cancelled. */
   cancel(handle: TimerHandle): boolean;
   /**
-   * Move an armed timer to `now + delayMs` with the same callback (as if cancelled and armed anew,
-   * FIFO rank included); returns the handle to keep, or undefined if it had already run or been
-   * cancelled (then nothing is armed).
+   * Move an armed timer to `now + delayMs` with the same callback and options (as if cancelled and
+   * armed anew, FIFO rank included); returns the handle to keep, or undefined if it had already run
+   * or been cancelled (then nothing is armed).
    */
   rearm(handle: TimerHandle, delayMs: number): TimerHandle | undefined;
 }
@@ -202,13 +211,36 @@ export class VirtualScheduler implements Scheduler {
 interface RealEntry {
   deadline: number;
   timeout: ReturnType<typeof setTimeout> | undefined;
+  /** A precise timer's last stretch: the loop turns it waits through (see RealTimeScheduler). */
+  immediate: ReturnType<typeof setImmediate> | undefined;
   fn: (() => void) | undefined;
+  precise: boolean;
+}
+
+/**
+ * How early a precise timer's setTimeout is aimed, for `remaining` ms to go. Linux lets a poll /
+ * epoll_wait sleep overrun by 0.1 % of its timeout (select_estimate_accuracy: 3.6 ms on a v2
+ * 3609.375 ms Master_Down_Interval), Node counts timeouts in whole ms from a loop time that may be a
+ * ms stale, and a loaded machine wakes a sleeping process late (up to 4 ms measured at load 2 on 2
+ * cores): aim twice the slack plus 4 ms early, and cover the rest by loop turns.
+ */
+function earlyByMs(remaining: number): number {
+  return remaining / 500 + 4;
 }
 
 /**
  * The daemon's scheduler: monotonic time (performance.now, immune to wall-clock steps) since
  * construction, and a setTimeout per timer. Node runs equal-deadline timeouts in arming order, so the
- * FIFO rule of the virtual scheduler holds here too.
+ * FIFO rule of the virtual scheduler holds here too (among timers of the same kind).
+ *
+ * A setTimeout fires anywhere from about 1 ms early (Node counts from the loop's cached ms time) to
+ * 0.1 % of its delay + 1 ms late (the kernel's poll slack, a second ms hop for a fractional delay):
+ * +0.5..3.6 ms on a 3.6 s Master_Down_Interval, measured. keepalived's timerfd is exact to ~0.1 ms.
+ * A `precise` timer therefore sets its timeout a few ms early and waits out the last stretch by
+ * loop turns (setImmediate): the loop keeps reading sockets meanwhile, so an advert that arrives
+ * before the deadline still re-arms the timer, and the expiry runs at most one loop turn after the
+ * deadline. The CPU it costs is that stretch (≈ 4 ms), once per expiry — a master-down timer
+ * expires only at a takeover (an advert re-arms it long before).
  */
 export class RealTimeScheduler implements Scheduler {
   private readonly origin = performance.now();
@@ -217,32 +249,55 @@ export class RealTimeScheduler implements Scheduler {
     return performance.now() - this.origin;
   }
 
-  at(deadline: number, fn: () => void): TimerHandle {
-    return this.after(deadline - this.now(), fn);
+  at(deadline: number, fn: () => void, opts?: TimerOptions): TimerHandle {
+    return this.after(deadline - this.now(), fn, opts);
   }
 
-  after(delayMs: number, fn: () => void): TimerHandle {
+  after(delayMs: number, fn: () => void, opts?: TimerOptions): TimerHandle {
     const delay = delayMs > 0 ? delayMs : 0;
-    const entry: RealEntry = { deadline: this.now() + delay, timeout: undefined, fn };
-    entry.timeout = setTimeout(() => {
-      entry.timeout = undefined;
-      fn();
-    }, delay);
+    const entry: RealEntry = { deadline: this.now() + delay, timeout: undefined, immediate: undefined, fn, precise: opts?.precise === true };
+    if (entry.precise) this.wait(entry);
+    else {
+      entry.timeout = setTimeout(() => {
+        entry.timeout = undefined;
+        fn();
+      }, delay);
+    }
     return entry;
+  }
+
+  /** A precise timer: a timeout aimed early while far from the deadline, then loop turns up to it. */
+  private wait(entry: RealEntry): void {
+    const remaining = entry.deadline - this.now();
+    if (remaining <= 0) {
+      entry.timeout = undefined;
+      entry.immediate = undefined;
+      entry.fn!();
+      return;
+    }
+    const early = earlyByMs(remaining);
+    if (remaining > early) {
+      entry.immediate = undefined;
+      entry.timeout = setTimeout(() => this.wait(entry), Math.floor(remaining - early));
+    } else {
+      entry.timeout = undefined;
+      entry.immediate = setImmediate(() => this.wait(entry));
+    }
   }
 
   cancel(handle: TimerHandle): boolean {
     const entry = handle as RealEntry;
-    if (entry.timeout === undefined) return false;
-    clearTimeout(entry.timeout);
+    if (entry.timeout === undefined && entry.immediate === undefined) return false;
+    if (entry.timeout !== undefined) clearTimeout(entry.timeout);
+    if (entry.immediate !== undefined) clearImmediate(entry.immediate);
     entry.timeout = undefined;
+    entry.immediate = undefined;
     return true;
   }
 
   rearm(handle: TimerHandle, delayMs: number): TimerHandle | undefined {
     const entry = handle as RealEntry;
-    if (entry.timeout === undefined || entry.fn === undefined) return undefined;
-    this.cancel(entry);
-    return this.after(delayMs, entry.fn);
+    if (!this.cancel(entry) || entry.fn === undefined) return undefined;
+    return this.after(delayMs, entry.fn, { precise: entry.precise });
   }
 }
