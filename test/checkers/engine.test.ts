@@ -9,18 +9,8 @@ import { MemoryJournal } from '../../src/engine/memory-journal.js';
 import { VirtualScheduler } from '../../src/engine/scheduler.js';
 import type { EventRecord } from '../../src/store/schema.js';
 import { realServer, tcpCheck, virtualServer } from './fixtures.js';
+import { runUntil, settle } from './virtual-clock.js';
 
-const settle = () => new Promise<void>((r) => setImmediate(r));
-
-/** Run the virtual clock to `until`, letting probe promises and adapters settle between timers. */
-async function runUntil(sched: VirtualScheduler, until: number): Promise<void> {
-  for (;;) {
-    await settle();
-    if (!sched.runNext(until)) break;
-  }
-  await settle();
-  sched.runUntil(until);
-}
 
 type Script = (target: ProbeTarget, now: number, signal: ProbeSignal) => ProbeResult | Promise<ProbeResult>;
 

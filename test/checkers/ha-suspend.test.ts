@@ -19,17 +19,8 @@ import { formatDiagnostic } from '../../src/config/diagnostics.js';
 import { loadConfigText } from '../../src/config/load.js';
 import type { EventRecord, NewEvent } from '../../src/store/schema.js';
 import { POS, realServer, tcpCheck, virtualServer } from './fixtures.js';
+import { runUntil } from './virtual-clock.js';
 
-const settle = () => new Promise<void>((r) => setImmediate(r));
-
-async function runUntil(sched: VirtualScheduler, until: number): Promise<void> {
-  for (;;) {
-    await settle();
-    if (!sched.runNext(until)) break;
-  }
-  await settle();
-  sched.runUntil(until);
-}
 
 /** Remembers which records went in one append: one journal batch. */
 class BatchJournal extends MemoryJournal {

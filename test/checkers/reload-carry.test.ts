@@ -12,17 +12,8 @@ import { MemoryJournal } from '../../src/engine/memory-journal.js';
 import { VirtualScheduler } from '../../src/engine/scheduler.js';
 import { createCheckerStepper } from '../../src/machines/checker/machine.js';
 import { realServer, settings, tcpCheck, virtualServer } from './fixtures.js';
+import { runUntil, settle } from './virtual-clock.js';
 
-const settle = () => new Promise<void>((r) => setImmediate(r));
-
-async function runUntil(sched: VirtualScheduler, until: number): Promise<void> {
-  for (;;) {
-    await settle();
-    if (!sched.runNext(until)) break;
-  }
-  await settle();
-  sched.runUntil(until);
-}
 
 const ok: ProbeResult = { ok: true, durationMs: 1 };
 const fail: ProbeResult = { ok: false, reason: 'connection refused', durationMs: 1 };

@@ -9,7 +9,7 @@
  * exist, burning the same 2 cores and blurring what a stall is due to.
  *
  * Each config file is rewritten to the same 50 instances plus 1,000 virtual servers × 3 real
- * servers with HTTP_GET (≈ 43,000 lines, as bench/config-parse.mjs generates them), then a's main
+ * servers with HTTP_GET (≈ 43,000 lines: bench/lib/big-config.mjs, the config-check bench's file), then a's main
  * pid gets SIGHUP, and when its reload has finished, b's. One after the other, so each side's
  * reload is judged alone: a's (the master) must not leave a gap in its adverts longer than b's
  * master-down interval; b's (the backup) must not stall its loop so long that its master-down
@@ -29,6 +29,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLab, type NetnsLab } from '../helpers/netns.js';
 import { count, startDaemon, waitFor, type RunningDaemon } from './daemons.js';
+import { bigConfigText } from '../../bench/lib/big-config.mjs';
 
 const INSTANCES = 50;
 const ADVERT_MS = 10;
@@ -54,31 +55,6 @@ function vrrpPart(routerId: string, priority: number): string {
   return s;
 }
 
-/** bench/config-parse.mjs's generate(): 1,000 virtual servers × 3 real servers with HTTP_GET. */
-function virtualServers(servers = 1000, reals = 3): string {
-  const out = ['! 1,000 virtual servers x 3 real servers, HTTP_GET (as bench/config-parse.mjs generates them)'];
-  for (let i = 0; i < servers; i++) {
-    out.push(`virtual_server 192.0.2.${(i % 250) + 1} ${1000 + i} {`, '    delay_loop 6', '    lb_algo rr', '    lb_kind NAT', '    persistence_timeout 50', '    protocol TCP');
-    for (let j = 0; j < reals; j++) {
-      out.push(
-        `    real_server 198.51.100.${((i * reals + j) % 250) + 1} ${8000 + j} {`,
-        '        weight 1',
-        '        HTTP_GET {',
-        '            url {',
-        `                path /health/${i}/${j}`,
-        '                status_code 200',
-        '            }',
-        '            connect_timeout 3',
-        '            retry 3',
-        '            delay_before_retry 3',
-        '        }',
-        '    }',
-      );
-    }
-    out.push('}');
-  }
-  return `${out.join('\n')}\n`;
-}
 
 interface Advert {
   /** Capture time, ms since the epoch (comparable with Date.now() on this host). */
@@ -194,7 +170,7 @@ it('a SIGHUP with a 43,000-line configuration while 50 instances run at 10 ms ad
 
   const pcap = join(dir, 'reload.pcap');
   const stopCapture = await captureBridge(pcap);
-  const big = virtualServers();
+  const big = bigConfigText();
   let lines = 0;
   await sleep(500);
   const t0 = Date.now();
