@@ -169,7 +169,7 @@ async function main(): Promise<void> {
   lab();
   const both = ['198.51.100.11:80 1', '198.51.100.12:80 1'];
 
-  const checker = await CheckerProcess.start({ config: r.config, log, journal: new MemoryJournal() });
+  let checker = await CheckerProcess.start({ config: r.config, log, journal: new MemoryJournal() });
 
   await test('the checker side programs the table from keepalived.conf; traffic alternates between both real servers', async () => {
     assert.ok(checker.ipvs.hasKernel, 'the kernel IPVS must be in use');
@@ -199,6 +199,22 @@ async function main(): Promise<void> {
     page(1, true);
     await until('rs1 back in both', () => table(80).join() === both.join() && table(81).join() === both.join());
     assert.deepEqual([...ask(80, 4)].sort(), ['rs1', 'rs1', 'rs2', 'rs2']);
+  });
+
+  await test('a reload (the checker side swapped, the kernel table kept) does not put a dead real server back', async () => {
+    page(1, false);
+    await until('rs1 removed from VS :80', () => table(80).join() === '198.51.100.12:80 1');
+    // What the checker child does on SIGHUP: carry the states, stop keeping the table, start anew.
+    const carried = checker.engine.carryState();
+    await checker.stop({ keepKernelTable: true });
+    assert.equal(table(80).join(), '198.51.100.12:80 1', 'the table is kept across the swap');
+    checker = await CheckerProcess.start({ config: r.config!, log, journal: new MemoryJournal(), reload: true, carried });
+    // Started and reconciled against the kernel: rs1 is still out (without the carried state the
+    // new side's start would have added it back until its first check failed).
+    assert.equal(table(80).join(), '198.51.100.12:80 1');
+    assert.equal(table(81).join(), ['198.51.100.11:80 0', '198.51.100.12:80 1'].join());
+    page(1, true);
+    await until('rs1 back in both, through the new checker side', () => table(80).join() === both.join() && table(81).join() === both.join());
   });
 
   await test('all real servers fail: the sorry server takes over VS :80; VS :81 keeps both at weight 0', async () => {
