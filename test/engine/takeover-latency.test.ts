@@ -91,6 +91,27 @@ class DriftingScheduler implements Scheduler {
   }
 }
 
+/** Virtual time on which every timer runs `lateMs` after its deadline. */
+class LateScheduler implements Scheduler {
+  readonly inner = new VirtualScheduler();
+  constructor(private readonly lateMs: number) {}
+  now(): number {
+    return this.inner.now();
+  }
+  at(deadline: number, fn: () => void): TimerHandle {
+    return this.after(deadline - this.now(), fn);
+  }
+  after(delayMs: number, fn: () => void): TimerHandle {
+    return this.inner.after(Math.max(0, delayMs) + this.lateMs, fn);
+  }
+  cancel(handle: TimerHandle): boolean {
+    return this.inner.cancel(handle);
+  }
+  rearm(handle: TimerHandle, delayMs: number): TimerHandle | undefined {
+    return this.inner.rearm(handle, Math.max(0, delayMs) + this.lateMs);
+  }
+}
+
 function lab(journal: EngineJournal, scheduler: Scheduler = new VirtualScheduler()) {
   const config = loadConfigText(
     nodeConfigText({ routerId: 'lb-b', instances: [{ name: 'VI_1', vrid: 51, priority: 100, vips: [`${VIP}/32`] }] }),
@@ -162,6 +183,29 @@ describe('takeover latency', () => {
     const adverts = scheduler.armed.filter((a) => a.delay > 990 && a.delay < 1010);
     expect(adverts.length).toBeGreaterThan(5);
     for (const a of adverts) expect(a.delay).toBe(1000);
+  });
+
+  it('keeps the advert rate when every timer fires late: adverts stay on their grid instead of drifting', () => {
+    // Every expiry runs 0.4 ms after its deadline, as a busy event loop makes it.
+    const scheduler = new LateScheduler(0.4);
+    const { engine, transport } = lab(new MemoryJournal(), scheduler);
+    const times: number[] = [];
+    const send = transport.send.bind(transport);
+    transport.send = (pkt) => {
+      times.push(scheduler.now());
+      send(pkt);
+    };
+    engine.start();
+    scheduler.inner.runUntil(120_000);
+    expect(engine.state('VI_1')).toBe('MASTER');
+    expect(times.length).toBeGreaterThan(100);
+    // Re-armed from "now" the k-th advert would come k × 0.4 ms late (40 ms after 100 adverts).
+    const first = times[0]!;
+    for (let k = 1; k <= 100; k++) {
+      const late = times[k]! - (first + k * 1000);
+      expect(late).toBeGreaterThanOrEqual(0);
+      expect(late).toBeLessThan(1.5);
+    }
   });
 
   it('on becoming master hands the advert over first, then the VIPs, the gratuitous ARPs and the notification', () => {
