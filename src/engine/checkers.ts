@@ -133,8 +133,8 @@ export class CheckerEngine {
   private readonly effectsSubject = new Subject<CheckerEngineEffect>();
   private readonly subscriptions: Subscription[] = [];
   private batch: Pending[] = [];
-  /** The probes the current batch started, as (checker, its cancellation) pairs: launched at commit. */
-  private probesDue: Array<CheckerRuntime | ProbeCancel> = [];
+  /** The probes the current batch started, with their cancellation: launched at commit. */
+  private probesDue: Array<{ ck: CheckerRuntime; cancel: ProbeCancel }> = [];
   private inBatch = false;
   private trackedNextSeq = 1;
   private running = false;
@@ -482,7 +482,7 @@ export class CheckerEngine {
     if (ck.probe) ck.probe.abort();
     const cancel = new ProbeCancel();
     ck.probe = cancel;
-    this.probesDue.push(ck, cancel);
+    this.probesDue.push({ ck, cancel });
   }
 
   private launchProbe(ck: CheckerRuntime, cancel: ProbeCancel): void {
@@ -532,12 +532,8 @@ export class CheckerEngine {
     if (this.probesDue.length > 0) {
       const due = this.probesDue;
       this.probesDue = [];
-      for (let i = 0; i < due.length; i += 2) {
-        const ck = due[i] as CheckerRuntime;
-        const cancel = due[i + 1] as ProbeCancel;
-        // Aborted or replaced within the same batch: not started at all.
-        if (ck.probe === cancel) this.launchProbe(ck, cancel);
-      }
+      // Aborted or replaced within the same batch: not started at all.
+      for (const { ck, cancel } of due) if (ck.probe === cancel) this.launchProbe(ck, cancel);
     }
   }
 

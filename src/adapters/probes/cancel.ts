@@ -15,11 +15,6 @@ export class ProbeCancel implements ProbeSignal {
   aborted = false;
   private listeners: Array<() => void> | undefined;
 
-  /** The signal side (this object), named as AbortController names it. */
-  get signal(): ProbeSignal {
-    return this;
-  }
-
   addEventListener(_type: 'abort', listener: () => void): void {
     // As an AbortSignal: a listener added after the abort is never called.
     if (this.aborted) return;
