@@ -37,26 +37,34 @@ describe('RealTimeScheduler precise timers', () => {
     deadline = s.now() + 40.7;
     h = s.rearm(h, 40.7)!;
     expect(h).toBeDefined();
-    await new Promise((r) => setTimeout(r, 80));
+    await new Promise((r) => setTimeout(r, 150));
     expect(firedAt).toBeDefined();
     expect(firedAt!).toBeGreaterThanOrEqual(deadline);
     // Loose: this only says it fired then, not much later (the median test above measures precision).
-    expect(firedAt! - deadline).toBeLessThan(20);
+    expect(firedAt! - deadline).toBeLessThan(60);
 
     // Cancelled 3 ms before its deadline (it is then waiting out its last stretch by loop turns).
-    let fired = false;
-    const c = s.after(25, () => (fired = true), { precise: true });
-    const cancelAt = s.now() + 22;
-    await new Promise<void>((resolve) => {
-      const poll = (): void => {
-        if (s.now() >= cancelAt) resolve();
-        else setImmediate(poll);
-      };
-      poll();
-    });
-    expect(s.cancel(c)).toBe(true);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(fired).toBe(false);
-    expect(s.cancel(c)).toBe(false);
+    // A loaded machine can stall a loop turn past the deadline; such a try proves nothing and is
+    // retried — what must hold is that a timer cancelled before it fired never fires.
+    let cancelledInTime = 0;
+    for (let attempt = 0; attempt < 10 && cancelledInTime === 0; attempt++) {
+      let fired = false;
+      const c = s.after(25, () => (fired = true), { precise: true });
+      const cancelAt = s.now() + 22;
+      await new Promise<void>((resolve) => {
+        const poll = (): void => {
+          if (s.now() >= cancelAt || fired) resolve();
+          else setImmediate(poll);
+        };
+        poll();
+      });
+      if (fired) continue;
+      expect(s.cancel(c)).toBe(true);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(fired).toBe(false);
+      expect(s.cancel(c)).toBe(false);
+      cancelledInTime++;
+    }
+    expect(cancelledInTime).toBe(1);
   });
 });
