@@ -4,17 +4,23 @@
  * machine; the journal folds the steady streams. Prints wall time, machine events/s and the ratio
  * to real time (goal ≥ 1,000×).
  *
- *   npx tsx bench/vrrp-sim.ts [--hours H] [--instances N] [--breakdown] [--json]
+ *   npx tsx bench/vrrp-sim.ts [--hours H] [--instances N] [--breakdown] [--json] [--v8-pretenuring]
+ *
+ * --v8-pretenuring leaves V8's allocation-site pretenuring on (what the CLI turns off), for an A/B.
  *
  * --breakdown times the machine steps and the codec separately (adds a little overhead).
  */
 import { loadConfigText } from '../src/config/load.js';
+import { tuneGarbageCollector } from '../src/engine/gc-tuning.js';
 import type { VrrpCodec } from '../src/engine/codec.js';
 import { vrrpMachineKit } from '../src/engine/machines.js';
 import type { VrrpMachineKit } from '../src/engine/node.js';
 import { protocolCodec } from '../src/engine/protocol-codec.js';
 import { Simulation } from '../src/engine/simulation.js';
 import { nodeConfigText } from '../test/engine/lab.js';
+
+// As `keepalived-ts simulate` does at its start (src/cli/main.ts; why: src/engine/gc-tuning.ts).
+if (!process.argv.includes('--v8-pretenuring')) tuneGarbageCollector();
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(name);

@@ -6,6 +6,7 @@
  * COMMANDS / runTopLevel as they land.
  */
 import { lastValue, parseArgs, type OptionSpec } from './args.js';
+import { tuneGarbageCollector } from '../engine/gc-tuning.js';
 
 export interface Command {
   name: string;
@@ -171,6 +172,8 @@ const invokedAsScript = (() => {
 })();
 
 if (invokedAsScript) {
+  // Before anything allocates in bulk (see gc-tuning.ts): the engine's per-event objects stay young.
+  tuneGarbageCollector();
   run(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;

@@ -13,6 +13,10 @@ import { isCheckerParentMessage, type ChildMessage, type ChildSettings } from '.
 import type { CarriedCheckerState } from '../engine/checkers.js';
 import { CheckerProcess } from './checker-process.js';
 import { createLogger, type DaemonLogger } from './logger.js';
+import { tuneGarbageCollector } from '../engine/gc-tuning.js';
+
+// An entry of its own (forked by the parent): the same collector tuning as the CLI (gc-tuning.ts).
+tuneGarbageCollector();
 
 let checker: CheckerProcess | undefined;
 let settings: ChildSettings | undefined;

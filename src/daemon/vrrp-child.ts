@@ -10,6 +10,10 @@
 import { isParentMessage, type ChildMessage } from './ipc.js';
 import { createLogger, type DaemonLogger } from './logger.js';
 import { VrrpProcess } from './vrrp-process.js';
+import { tuneGarbageCollector } from '../engine/gc-tuning.js';
+
+// An entry of its own (forked by the parent): the same collector tuning as the CLI (gc-tuning.ts).
+tuneGarbageCollector();
 
 let vrrp: VrrpProcess | undefined;
 /** The start in progress: a stop that arrives meanwhile waits for it, then undoes it properly. */
