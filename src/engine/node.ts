@@ -7,12 +7,22 @@ import type {
   VrrpInstanceView,
   VrrpState,
   VrrpStepper,
+  VrrpStepResult,
   VrrpTimer,
 } from '../machines/vrrp/contract.js';
 import type { EventKind, EventRecord, Journal, NewEvent } from '../store/schema.js';
+import type { SteadyStream } from '../store/summarizer.js';
 import type { AdvertReceiveContext, ValidatedAdvert, VrrpCodec } from './codec.js';
 import type { Scheduler, TimerHandle, TimerOptions } from './scheduler.js';
-import { markForced, type DropData } from './summary-keys.js';
+import {
+  ADVERT_TIMER_KEY,
+  SENT_ADVERT_KEY,
+  advertInputFields,
+  advertStreamKey,
+  markForced,
+  sentAdvertFields,
+  type DropData,
+} from './summary-keys.js';
 import type { ReceivedVrrpPacket, VrrpTransport } from './transport.js';
 
 /**
@@ -66,6 +76,22 @@ export interface EngineJournal extends Journal {
 export interface EventSummarizer {
   offer(e: NewEvent): NewEvent[];
   flush(monoNow: number, all?: boolean): NewEvent[];
+  /** Folding a steady stream's events without an event object each (see NodeEngine.foldSteadyStep). */
+  streamOf?(node: string, actor: string, key: string): SteadyStream | undefined;
+  foldsSteady?(stream: SteadyStream, fields: unknown, monoTime: number): boolean;
+  foldSteady?(stream: SteadyStream, monoTime: number, wallTime: number, data: unknown): void;
+}
+
+/** The summarizer with the steady-stream surface (StreamSummarizer has it). */
+type SteadyFolder = Required<EventSummarizer>;
+
+/** The streams a steady step of an instance folds into (NodeEngine.foldSteadyStep). */
+interface SteadyStreams {
+  /** BACKUP: adverts of this sender, validated into this very object (the engine's cached validation). */
+  heard: { advert: ValidatedAdvert; src: string; stream: SteadyStream; fields: string } | undefined;
+  /** MASTER: the advert timer's expiries and the adverts sent. */
+  advertTimer: SteadyStream | undefined;
+  sentAdvert: SteadyStream | undefined;
 }
 
 /**
@@ -167,6 +193,8 @@ interface InstanceRuntime {
   skipCheckAdvAddr: boolean;
   /** The fast path's memory of the last accepted advert (undefined when off or none yet). */
   lastAccepted: AcceptedAdvert | undefined;
+  /** The fast path's steady streams (see foldSteadyStep). */
+  steady: SteadyStreams;
 }
 
 /** One event under construction in a batch, with the input that caused it. */
@@ -267,6 +295,7 @@ export class NodeEngine {
       malformed: new Map(),
       skipCheckAdvAddr: config.skipCheckAdvAddr || this.globals.vrrpSkipCheckAdvAddr,
       lastAccepted: undefined,
+      steady: { heard: undefined, advertTimer: undefined, sentAdvert: undefined },
     };
     if (config.authentication !== undefined) inst.rx.auth = config.authentication;
     if (config.v3ChecksumAsV2) inst.rx.v3ChecksumAsV2 = true;
@@ -517,22 +546,88 @@ export class NodeEngine {
         inst.lastAccepted = { payload: new Uint8Array(payload), src: pkt.src, dst: pkt.dst, ttl: pkt.ttl, skipCheckAdvAddr: rx.skipCheckAdvAddr, advert: adv };
       }
     }
-    this.begin();
-    this.stepOne(inst, {
+    const input: VrrpInput = {
       type: 'advert',
       at: pkt.at,
       src: pkt.src,
       priority: adv.priority,
       maxAdverIntCs: adv.maxAdverIntCs,
       addresses: adv.addresses,
-    });
+    };
+    if (this.inBatch) throw new Error('engine step re-entered');
+    const res = inst.stepper.step(inst.snapshot, input);
+    const heard = inst.steady.heard;
+    if (heard !== undefined && heard.advert === adv && heard.src === input.src && this.foldSteadyStep(inst, input, res, heard.stream, heard.fields)) return;
+    this.begin();
+    this.record(inst, input, res, 0);
     this.commit();
+    if (this.fastPath && res.transition === undefined) {
+      const stream = this.steadyFolder()?.streamOf(this.node, inst.actor, advertStreamKey(input.src));
+      inst.steady.heard = stream === undefined ? undefined : { advert: adv, src: input.src, stream, fields: advertInputFields(input) };
+    }
+  }
+
+  /** The summarizer, when it can fold steady streams for the fast path. */
+  private steadyFolder(): SteadyFolder | undefined {
+    const s = this.opts.summarizer;
+    return s?.streamOf !== undefined && s.foldsSteady !== undefined && s.foldSteady !== undefined ? (s as SteadyFolder) : undefined;
+  }
+
+  /**
+   * The steady step without its journal batch: a step whose batch would be `input` alone (no
+   * transition, only timer actions) or `input` and one advert sent, every one of which the
+   * summarizer would fold (same stream, same fields, summary not aged). commit() would then append
+   * nothing and emit only that advert, so this folds them straight into their streams, runs the
+   * timer actions and emits the advert in commit's order, without building the batch's event
+   * objects. Anything else returns false and the caller takes the plain path with the same `res`.
+   * test/engine/fast-path.test.ts compares whole journals with and without it.
+   */
+  private foldSteadyStep(
+    inst: InstanceRuntime,
+    input: VrrpInput,
+    res: VrrpStepResult<unknown>,
+    stream: SteadyStream,
+    fields: unknown,
+    sent?: SteadyStream,
+  ): boolean {
+    const folder = this.steadyFolder();
+    if (folder === undefined || res.transition !== undefined) return false;
+    let advert: Extract<VrrpAction, { type: 'sendAdvert' }> | undefined;
+    for (const a of res.actions) {
+      if (a.type === 'armTimer' || a.type === 'cancelTimer') continue;
+      if (a.type !== 'sendAdvert' || advert !== undefined || sent === undefined) return false;
+      advert = a;
+    }
+    const at = input.at;
+    if (!folder.foldsSteady(stream, fields, at)) return false;
+    if (advert !== undefined && !folder.foldsSteady(sent!, sentAdvertFields(advert), at)) return false;
+    this.stats.steps++;
+    inst.snapshot = res.snapshot;
+    // As the plain path: wall times taken in the batch's order, timers run by handleResult, then
+    // the summarizer, the advert and the afterStep hook as commit() does them.
+    const wallIn = this.wallClock();
+    const wallAdvert = advert === undefined ? 0 : this.wallClock();
+    for (const a of res.actions) {
+      if (a.type === 'armTimer') this.armTimer(inst, a.timer, a.delayMs, at);
+      else if (a.type === 'cancelTimer') this.cancelTimer(inst, a.timer);
+    }
+    folder.foldSteady(stream, at, wallIn, input);
+    if (advert !== undefined) {
+      folder.foldSteady(sent!, at, wallAdvert, advert);
+      this.effectsSubject.next({ node: this.node, instance: inst.name, action: advert, at });
+    }
+    this.opts.afterStep?.(this);
+    return true;
   }
 
   // ---- stepping -----------------------------------------------------------------------------
 
   private stepOne(inst: InstanceRuntime, input: VrrpInput, depth = 0): void {
-    const res = inst.stepper.step(inst.snapshot, input);
+    this.record(inst, input, inst.stepper.step(inst.snapshot, input), depth);
+  }
+
+  /** The rest of a step once the machine has answered: journal batch entries, timers, sync group. */
+  private record(inst: InstanceRuntime, input: VrrpInput, res: VrrpStepResult<unknown>, depth: number): void {
     this.stats.steps++;
     inst.snapshot = res.snapshot;
     const inputP: Pending = {
@@ -577,14 +672,9 @@ export class NodeEngine {
         case 'armTimer':
           this.armTimer(inst, action.timer, action.delayMs, at);
           break;
-        case 'cancelTimer': {
-          const h = inst.timers.get(action.timer);
-          if (h !== undefined) {
-            this.opts.scheduler.cancel(h);
-            inst.timers.delete(action.timer);
-          }
+        case 'cancelTimer':
+          this.cancelTimer(inst, action.timer);
           break;
-        }
         default:
           this.push({ ev: this.event(inst.actor, 'effect', action.type, at, action), cause, force: false, index: -1 });
       }
@@ -599,6 +689,14 @@ export class NodeEngine {
    * fractional delay, and an advert timer re-armed 0.05 ms short (the step's own time) fired a whole
    * ms early — 9 ms adverts at advert_int 0.01, measured on the wire.
    */
+  private cancelTimer(inst: InstanceRuntime, timer: VrrpTimer): void {
+    const h = inst.timers.get(timer);
+    if (h !== undefined) {
+      this.opts.scheduler.cancel(h);
+      inst.timers.delete(timer);
+    }
+  }
+
   private armTimer(inst: InstanceRuntime, timer: VrrpTimer, delayMs: number, at: number): void {
     const sched = this.opts.scheduler;
     const precise = timer === 'masterDown';
@@ -632,10 +730,27 @@ export class NodeEngine {
       fire = () => {
         inst.timers.delete(timer);
         if (!this.running) return;
-        if (timer === 'advert') inst.advertFiredDue = inst.advertDue;
-        this.begin();
-        this.stepOne(inst, { type: 'timer', at: sched.now(), timer });
-        this.commit();
+        if (timer !== 'advert') {
+          this.begin();
+          this.stepOne(inst, { type: 'timer', at: sched.now(), timer });
+          this.commit();
+          return;
+        }
+        inst.advertFiredDue = inst.advertDue;
+        const input: VrrpInput = { type: 'timer', at: sched.now(), timer };
+        if (this.inBatch) throw new Error('engine step re-entered');
+        const res = inst.stepper.step(inst.snapshot, input);
+        const st = inst.steady;
+        if (st.advertTimer === undefined || !this.foldSteadyStep(inst, input, res, st.advertTimer, null, st.sentAdvert)) {
+          this.begin();
+          this.record(inst, input, res, 0);
+          this.commit();
+          const folder = this.fastPath && res.transition === undefined ? this.steadyFolder() : undefined;
+          if (folder !== undefined) {
+            st.advertTimer = folder.streamOf(this.node, inst.actor, ADVERT_TIMER_KEY);
+            st.sentAdvert = folder.streamOf(this.node, inst.actor, SENT_ADVERT_KEY);
+          }
+        }
         inst.advertFiredDue = undefined;
       };
       inst.fire.set(timer, fire);

@@ -35,9 +35,9 @@ export function summaryKey(e: NewEvent): string | undefined {
     const input = e.data as VrrpInput | DropData;
     switch (input.type) {
       case 'advert':
-        return keyFor(advertKeys, 'advert ', input.src);
+        return advertStreamKey(input.src);
       case 'timer':
-        return input.timer === 'advert' ? 'timer advert' : input.timer === 'garpRefresh' ? 'timer garpRefresh' : undefined;
+        return input.timer === 'advert' ? ADVERT_TIMER_KEY : input.timer === 'garpRefresh' ? 'timer garpRefresh' : undefined;
       case 'drop':
         return `drop ${input.reason} ${input.src}`;
       default:
@@ -51,6 +51,15 @@ export function summaryKey(e: NewEvent): string | undefined {
   return undefined;
 }
 
+/** The stream key of adverts received from `src` (summaryKey of such an input). */
+export function advertStreamKey(src: string): string {
+  return keyFor(advertKeys, 'advert ', src);
+}
+
+/** The stream key of the advert timer's expiries, and of the adverts sent (summaryKey of those). */
+export const ADVERT_TIMER_KEY = 'timer advert';
+export const SENT_ADVERT_KEY = 'sendAdvert';
+
 /**
  * The fields as one compact string ("priority/interval/addresses"): the summarizer compares them on
  * every event of a steady stream, and a string compares far cheaper than an object walked into
@@ -59,15 +68,23 @@ export function summaryKey(e: NewEvent): string | undefined {
 export function summaryFields(e: NewEvent): unknown {
   if (e.kind === 'input') {
     const input = e.data as VrrpInput | DropData;
-    if (input.type === 'advert') return fieldsText(advertFields, input.addresses, 0, input.priority, input.maxAdverIntCs);
+    if (input.type === 'advert') return advertInputFields(input);
     return input.type === 'drop' ? input.reason : null;
   }
   const action = e.data as VrrpAction;
-  if (action.type === 'sendAdvert') {
-    return fieldsText(sentFields, action.addresses, action.version, action.priority, action.maxAdverIntCs);
-  }
+  if (action.type === 'sendAdvert') return sentAdvertFields(action);
   if (action.type === 'sendGarp') return `${action.repeat}x ${joined(action.addresses)}`;
   return null;
+}
+
+/** summaryFields of an advert received. */
+export function advertInputFields(input: Extract<VrrpInput, { type: 'advert' }>): string {
+  return fieldsText(advertFields, input.addresses, 0, input.priority, input.maxAdverIntCs);
+}
+
+/** summaryFields of an advert sent. */
+export function sentAdvertFields(action: Extract<VrrpAction, { type: 'sendAdvert' }>): string {
+  return fieldsText(sentFields, action.addresses, action.version, action.priority, action.maxAdverIntCs);
 }
 
 /**

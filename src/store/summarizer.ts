@@ -84,7 +84,15 @@ interface Stream {
   /** monoTime of the stream's latest event (as is or folded). */
   lastMono: number;
   open: OpenSummary | undefined;
+  /** Still the stream its key names (false once replaced by changed fields, or forgotten by flush). */
+  current: boolean;
 }
+
+/**
+ * A stream, held by a caller that folds its steady events itself (`foldsSteady`, `foldSteady`)
+ * instead of offering each one. Opaque.
+ */
+export type SteadyStream = object;
 
 /** Per node + actor (the unit of ordering): its streams and those with an open summary. */
 interface ActorState {
@@ -147,6 +155,7 @@ export class StreamSummarizer {
     if (stream?.open !== undefined) out.push(this.close(stream, 'changed'));
     out.push(...this.closeActor(owner, 'break'));
     out.push(e);
+    if (stream !== undefined) stream.current = false;
     owner.streams.set(key, {
       key,
       owner,
@@ -156,8 +165,37 @@ export class StreamSummarizer {
       fieldsCmp: comparable(fields),
       lastMono: e.monoTime,
       open: undefined,
+      current: true,
     });
     return out;
+  }
+
+  /**
+   * The stream of `key` as it stands, for `foldsSteady` / `foldSteady`; undefined before its first
+   * event. The caller keeps it as long as it likes: a stream that stopped being current (its fields
+   * changed, or flush(…, true) forgot it) never folds again.
+   */
+  streamOf(node: string, actor: string, key: string): SteadyStream | undefined {
+    return this.actors.get(node)?.get(actor)?.streams.get(key);
+  }
+
+  /**
+   * Whether `offer` of an event of this stream (the caller vouches for its key and that it is not
+   * forced), with these fields, at `monoTime`, would fold it and append nothing: the same tests as
+   * offer's steady case. Changes nothing.
+   */
+  foldsSteady(handle: SteadyStream, fields: unknown, monoTime: number): boolean {
+    const stream = handle as Stream;
+    if (!stream.current || !sameFields(stream.fieldsCmp, fields)) return false;
+    return stream.open === undefined || monoTime - stream.open.firstMono < this.maxOpenMs;
+  }
+
+  /**
+   * Fold an event that `foldsSteady` said folds: exactly what `offer` does with it (no event object
+   * needed, which is the point: a steady stream is nearly every event of a healthy network).
+   */
+  foldSteady(handle: SteadyStream, monoTime: number, wallTime: number, data: unknown): void {
+    this.foldAt(handle as Stream, monoTime, wallTime, data);
   }
 
   /**
@@ -176,7 +214,12 @@ export class StreamSummarizer {
     }
     due.sort(byLastThenOrder);
     const out = due.map((s) => this.close(s, all ? 'stop' : 'age'));
-    if (all) this.actors.clear();
+    if (all) {
+      for (const byActor of this.actors.values()) {
+        for (const owner of byActor.values()) for (const s of owner.streams.values()) s.current = false;
+      }
+      this.actors.clear();
+    }
     return out;
   }
 
@@ -194,18 +237,22 @@ export class StreamSummarizer {
   }
 
   private fold(stream: Stream, e: NewEvent): void {
-    const gap = Math.max(0, e.monoTime - stream.lastMono);
-    stream.lastMono = e.monoTime;
+    this.foldAt(stream, e.monoTime, e.wallTime, e.data);
+  }
+
+  private foldAt(stream: Stream, monoTime: number, wallTime: number, data: unknown): void {
+    const gap = Math.max(0, monoTime - stream.lastMono);
+    stream.lastMono = monoTime;
     const open = stream.open;
     if (open === undefined) {
       stream.open = {
         count: 1,
-        firstMono: e.monoTime,
-        firstWall: e.wallTime,
-        lastMono: e.monoTime,
-        lastWall: e.wallTime,
+        firstMono: monoTime,
+        firstWall: wallTime,
+        lastMono: monoTime,
+        lastWall: wallTime,
         maxGapMs: gap,
-        sample: e.data,
+        sample: data,
         order: this.openCounter++,
       };
       stream.owner.open.add(stream);
@@ -213,8 +260,8 @@ export class StreamSummarizer {
       return;
     }
     open.count++;
-    open.lastMono = e.monoTime;
-    open.lastWall = e.wallTime;
+    open.lastMono = monoTime;
+    open.lastWall = wallTime;
     if (gap > open.maxGapMs) open.maxGapMs = gap;
   }
 

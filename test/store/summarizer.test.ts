@@ -310,4 +310,59 @@ describe('StreamSummarizer', () => {
       { numRuns: 300 },
     );
   });
+  describe('steady streams folded by their holder (foldsSteady / foldSteady)', () => {
+    const k = (e: NewEvent): string => key(e)!;
+
+    it('folds exactly as offer does, and says no wherever offer would append something', () => {
+      // Two summarizers fed the same stream: one by offer, one by foldSteady wherever it folds.
+      const byOffer = new StreamSummarizer({ key, fields, maxOpenMs: 5000 });
+      const byFold = new StreamSummarizer({ key, fields, maxOpenMs: 5000 });
+      const offered: NewEvent[] = [];
+      const folded: NewEvent[] = [];
+      let folds = 0;
+      const times = [0, 1000, 2000, 3000, 4000, 5000, 6000, 7000, 9000, 10_000, 11_000];
+      for (const t of times) {
+        const e = advert(t, { priority: t === 3000 ? 120 : 150 });
+        const answer = byOffer.offer(e);
+        offered.push(...answer);
+        const stream = byFold.streamOf(e.node, e.actor, k(e));
+        const steady = stream !== undefined && byFold.foldsSteady(stream, fields(e), e.monoTime);
+        expect(steady, `at ${t}`).toBe(answer.length === 0);
+        if (steady) {
+          byFold.foldSteady(stream, e.monoTime, e.wallTime, e.data);
+          folds++;
+        } else folded.push(...byFold.offer(e));
+      }
+      offered.push(...byOffer.flush(11_000, true));
+      folded.push(...byFold.flush(11_000, true));
+      expect(folded).toEqual(offered);
+      // Logged or closing something: 0 (first), 3000 (other fields), 4000 (fields back), 10,000 (the
+      // summary opened at 5000 has aged: closed, a new one opens). Everything else folds.
+      expect(folds).toBe(times.length - 4);
+    });
+
+    it('a stream replaced by changed fields, or forgotten by flush(all), never folds again', () => {
+      const s = new StreamSummarizer({ key, fields });
+      s.offer(advert(0));
+      const old = s.streamOf('lb1', 'vrrp/VI_1', k(advert(0)))!;
+      expect(s.foldsSteady(old, fields(advert(1000)), 1000)).toBe(true);
+      s.offer(advert(2000, { priority: 120 }));
+      expect(s.foldsSteady(old, fields(advert(3000)), 3000)).toBe(false);
+      const now = s.streamOf('lb1', 'vrrp/VI_1', k(advert(0)))!;
+      expect(s.foldsSteady(now, fields(advert(3000, { priority: 120 })), 3000)).toBe(true);
+      s.flush(3000, true);
+      expect(s.foldsSteady(now, fields(advert(4000, { priority: 120 })), 4000)).toBe(false);
+      expect(s.streamOf('lb1', 'vrrp/VI_1', k(advert(0)))).toBeUndefined();
+    });
+
+    it('says no to a summary open for maxOpenMs (offer would close it as aged)', () => {
+      const s = new StreamSummarizer({ key, fields, maxOpenMs: 3000 });
+      s.offer(advert(0));
+      s.offer(advert(1000));
+      const st = s.streamOf('lb1', 'vrrp/VI_1', k(advert(0)))!;
+      expect(s.foldsSteady(st, fields(advert(3999)), 3999)).toBe(true);
+      expect(s.foldsSteady(st, fields(advert(4000)), 4000)).toBe(false);
+      expect(s.offer(advert(4000)).map((e) => e.kind)).toEqual(['summary']);
+    });
+  });
 });
