@@ -41,16 +41,16 @@ export interface Scheduler extends Clock {
   rearm(handle: TimerHandle, delayMs: number): TimerHandle | undefined;
 }
 
-/** A heap entry. `fn` is cleared when the entry is cancelled or has run (lazy deletion). */
+/** An armed timer. `fn` is cleared when the entry is cancelled or has run (lazy deletion). */
 interface Entry {
-  /** The heap key: when the entry comes to the top. */
+  /** When the entry comes to the front: the deadline of the bucket it is in. */
   deadline: number;
   /** Arming order: breaks ties so equal deadlines run first-in first-out. */
   order: number;
   fn: (() => void) | undefined;
   /**
-   * Set by `rearm` to a LATER deadline: the entry stays where it is in the heap and, when it comes
-   * to the top, goes back in at `due` (with the rank of the re-arming). A master-down timer pushed
+   * Set by `rearm` to a LATER deadline: the entry stays where it is and, when it comes to the
+   * front, goes back in at `due` (with the rank of the re-arming). A master-down timer pushed
    * back by every advert then costs no heap operation and no allocation per advert.
    */
   due: number;
@@ -58,12 +58,27 @@ interface Entry {
 }
 
 /**
- * A binary min-heap on (deadline, order). Cancelled entries stay in the heap until they reach the
- * top (lazy deletion): re-arming a master-down timer on every advert is then O(log n) with no search,
- * and the heap holds at most a few dead entries per live timer.
+ * Timers sharing one deadline, in arming order (`order` ascending from `head`). A simulation's timers
+ * come in crowds at equal deadlines — every advert of a send goes out at the same instant and
+ * arrives after the same link delay, instances started together keep their advert grids aligned —
+ * so a crowd costs one place in the heap and its members run from an array.
+ */
+interface Bucket {
+  deadline: number;
+  entries: Entry[];
+  /** Index of the next entry to run; the ones before it have run or been moved. */
+  head: number;
+}
+
+/**
+ * A binary min-heap of buckets on their deadline, a bucket per distinct deadline (found by a map
+ * when arming). Cancelled entries stay in their bucket until they come to the front (lazy
+ * deletion): re-arming a master-down timer on every advert is then O(1) with no search, and a
+ * bucket holds at most a few dead entries per live timer.
  */
 export class VirtualScheduler implements Scheduler {
-  private heap: Entry[] = [];
+  private heap: Bucket[] = [];
+  private readonly buckets = new Map<number, Bucket>();
   private time: number;
   private nextOrder = 0;
   private live = 0;
@@ -78,9 +93,9 @@ export class VirtualScheduler implements Scheduler {
 
   at(deadline: number, fn: () => void): TimerHandle {
     const d = deadline < this.time ? this.time : deadline;
-    const entry: Entry = { deadline: d, order: this.nextOrder++, fn, due: d, dueOrder: 0 };
-    entry.dueOrder = entry.order;
-    this.push(entry);
+    const order = this.nextOrder++;
+    const entry: Entry = { deadline: d, order, fn, due: d, dueOrder: order };
+    this.insert(entry);
     this.live++;
     return entry;
   }
@@ -107,7 +122,7 @@ export class VirtualScheduler implements Scheduler {
       entry.dueOrder = this.nextOrder++;
       return entry;
     }
-    // Earlier than its place in the heap: it needs a new place.
+    // Earlier than its place: it needs a new place.
     this.cancel(entry);
     return this.at(due, fn);
   }
@@ -119,8 +134,7 @@ export class VirtualScheduler implements Scheduler {
 
   /** Deadline of the next live timer, or undefined when none is armed. */
   nextDeadline(): number | undefined {
-    this.settleTop();
-    return this.heap.length > 0 ? this.heap[0]!.deadline : undefined;
+    return this.settleTop()?.deadline;
   }
 
   /**
@@ -128,10 +142,9 @@ export class VirtualScheduler implements Scheduler {
    * the next one lies beyond `limit`.
    */
   runNext(limit = Infinity): boolean {
-    this.settleTop();
-    const top = this.heap[0];
+    const top = this.settleTop();
     if (top === undefined || top.deadline > limit) return false;
-    this.pop();
+    this.shift(this.heap[0]!);
     const fn = top.fn!;
     top.fn = undefined;
     this.live--;
@@ -156,40 +169,75 @@ export class VirtualScheduler implements Scheduler {
     return this.runUntil(this.time + ms);
   }
 
-  /** Drop cancelled entries from the top and move pushed-back ones to their real deadline. */
-  private settleTop(): void {
+  /**
+   * The next entry to run, once cancelled entries are dropped from the front and pushed-back ones
+   * (rearm to a later time) are moved to their real deadline and rank; undefined when none is left.
+   */
+  private settleTop(): Entry | undefined {
     const heap = this.heap;
     while (heap.length > 0) {
-      const top = heap[0]!;
-      if (top.fn === undefined) this.pop();
+      const bucket = heap[0]!;
+      const top = bucket.entries[bucket.head]!;
+      if (top.fn === undefined) this.shift(bucket);
       else if (top.due > top.deadline || (top.due === top.deadline && top.dueOrder !== top.order)) {
-        this.pop();
+        this.shift(bucket);
         top.deadline = top.due;
         top.order = top.dueOrder;
-        this.push(top);
-      } else break;
+        this.insert(top);
+      } else return top;
     }
+    return undefined;
   }
 
-  private static less(a: Entry, b: Entry): boolean {
-    return a.deadline < b.deadline || (a.deadline === b.deadline && a.order < b.order);
+  /** Put an entry in the bucket of its deadline, at its rank. */
+  private insert(e: Entry): void {
+    let bucket = this.buckets.get(e.deadline);
+    if (bucket === undefined) {
+      bucket = { deadline: e.deadline, entries: [e], head: 0 };
+      this.buckets.set(e.deadline, bucket);
+      this.pushBucket(bucket);
+      return;
+    }
+    const entries = bucket.entries;
+    // Newly armed: the latest rank, at the end. A pushed-back entry keeps the rank of its re-arming,
+    // which later arrivals may already have passed: its place is found by binary search.
+    if (entries[entries.length - 1]!.order < e.order) {
+      entries.push(e);
+      return;
+    }
+    let lo = bucket.head;
+    let hi = entries.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (entries[mid]!.order < e.order) lo = mid + 1;
+      else hi = mid;
+    }
+    entries.splice(lo, 0, e);
   }
 
-  private push(e: Entry): void {
+  /** Take the front entry of the front bucket; an emptied bucket leaves the heap. */
+  private shift(bucket: Bucket): void {
+    bucket.head++;
+    if (bucket.head < bucket.entries.length) return;
+    this.buckets.delete(bucket.deadline);
+    this.popBucket();
+  }
+
+  private pushBucket(b: Bucket): void {
     const heap = this.heap;
     let i = heap.length;
-    heap.push(e);
+    heap.push(b);
     while (i > 0) {
       const parent = (i - 1) >> 1;
       const p = heap[parent]!;
-      if (!VirtualScheduler.less(e, p)) break;
+      if (p.deadline <= b.deadline) break;
       heap[i] = p;
       i = parent;
     }
-    heap[i] = e;
+    heap[i] = b;
   }
 
-  private pop(): void {
+  private popBucket(): void {
     const heap = this.heap;
     const last = heap.pop()!;
     const n = heap.length;
@@ -199,8 +247,8 @@ export class VirtualScheduler implements Scheduler {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
-      const c = r < n && VirtualScheduler.less(heap[r]!, heap[l]!) ? r : l;
-      if (!VirtualScheduler.less(heap[c]!, last)) break;
+      const c = r < n && heap[r]!.deadline < heap[l]!.deadline ? r : l;
+      if (heap[c]!.deadline >= last.deadline) break;
       heap[i] = heap[c]!;
       i = c;
     }

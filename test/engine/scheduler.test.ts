@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { RealTimeScheduler, VirtualScheduler } from '../../src/engine/scheduler.js';
 import { MemoryJournal } from '../../src/engine/memory-journal.js';
 import type { EventRecord, NewEvent } from '../../src/store/schema.js';
@@ -96,6 +97,136 @@ describe('VirtualScheduler', () => {
     expect(s.runNext(15)).toBe(true);
     expect(s.runNext(15)).toBe(false);
     expect(s.nextDeadline()).toBe(20);
+  });
+});
+
+/**
+ * The reference: every armed timer in a list, run in (deadline, arming rank) order; a rearm is a
+ * cancel and a new arming with a fresh rank (what VirtualScheduler promises, however it stores them).
+ */
+class ReferenceScheduler {
+  private time = 0;
+  private rank = 0;
+  private armed: Array<{ deadline: number; rank: number; id: number }> = [];
+  now(): number {
+    return this.time;
+  }
+  at(deadline: number, id: number): void {
+    this.armed.push({ deadline: Math.max(deadline, this.time), rank: this.rank++, id });
+  }
+  cancel(id: number): boolean {
+    const i = this.armed.findIndex((a) => a.id === id);
+    if (i < 0) return false;
+    this.armed.splice(i, 1);
+    return true;
+  }
+  rearm(id: number, delay: number): boolean {
+    if (!this.cancel(id)) return false;
+    this.at(this.time + Math.max(0, delay), id);
+    return true;
+  }
+  pending(): number {
+    return this.armed.length;
+  }
+  advanceTo(t: number): void {
+    if (t > this.time) this.time = t;
+  }
+  runNext(limit: number): number | undefined {
+    if (this.armed.length === 0) return undefined;
+    let best = 0;
+    for (let i = 1; i < this.armed.length; i++) {
+      const a = this.armed[i]!;
+      const b = this.armed[best]!;
+      if (a.deadline < b.deadline || (a.deadline === b.deadline && a.rank < b.rank)) best = i;
+    }
+    const next = this.armed[best]!;
+    if (next.deadline > limit) return undefined;
+    this.armed.splice(best, 1);
+    this.time = next.deadline;
+    return next.id;
+  }
+}
+
+type SchedOp =
+  | { op: 'at'; deadline: number }
+  | { op: 'after'; delay: number }
+  | { op: 'cancel'; pick: number }
+  | { op: 'rearm'; pick: number; delay: number }
+  | { op: 'run'; span: number }
+  | { op: 'runUntil'; span: number };
+
+describe('VirtualScheduler against a reference', () => {
+  it('property: runs the same timers in the same order at the same times, whatever is armed, cancelled or re-armed', () => {
+    // Few distinct times (multiples of 0.5 ms up to 20), so equal deadlines and ties are common.
+    const time = fc.integer({ min: 0, max: 40 }).map((n) => n / 2);
+    const op: fc.Arbitrary<SchedOp> = fc.oneof(
+      fc.record({ op: fc.constant('at' as const), deadline: time }),
+      fc.record({ op: fc.constant('after' as const), delay: time }),
+      fc.record({ op: fc.constant('cancel' as const), pick: fc.nat() }),
+      fc.record({ op: fc.constant('rearm' as const), pick: fc.nat(), delay: time }),
+      fc.record({ op: fc.constant('run' as const), span: time }),
+      fc.record({ op: fc.constant('runUntil' as const), span: time }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
+        const s = new VirtualScheduler();
+        const ref = new ReferenceScheduler();
+        const seen: Array<[number, number]> = [];
+        const refSeen: Array<[number, number]> = [];
+        const handles = new Map<number, object>();
+        let nextId = 0;
+        const arm = (id: number, deadline: number): void => {
+          handles.set(id, s.at(deadline, () => seen.push([id, s.now()])));
+          ref.at(deadline, id);
+        };
+        for (const o of ops) {
+          switch (o.op) {
+            case 'at':
+              arm(nextId++, s.now() + o.deadline - 5);
+              break;
+            case 'after': {
+              const id = nextId++;
+              handles.set(id, s.after(o.delay, () => seen.push([id, s.now()])));
+              ref.at(ref.now() + o.delay, id);
+              break;
+            }
+            case 'cancel': {
+              if (nextId === 0) break;
+              const id = o.pick % nextId;
+              expect(s.cancel(handles.get(id)!)).toBe(ref.cancel(id));
+              break;
+            }
+            case 'rearm': {
+              if (nextId === 0) break;
+              const id = o.pick % nextId;
+              const h = s.rearm(handles.get(id)!, o.delay);
+              expect(h !== undefined).toBe(ref.rearm(id, o.delay));
+              if (h !== undefined) handles.set(id, h);
+              break;
+            }
+            case 'run': {
+              const limit = s.now() + o.span;
+              const ran = s.runNext(limit);
+              const id = ref.runNext(limit);
+              expect(ran).toBe(id !== undefined);
+              if (id !== undefined) refSeen.push([id, ref.now()]);
+              break;
+            }
+            case 'runUntil': {
+              const until = s.now() + o.span;
+              s.runUntil(until);
+              for (let id = ref.runNext(until); id !== undefined; id = ref.runNext(until)) refSeen.push([id, ref.now()]);
+              ref.advanceTo(until);
+              break;
+            }
+          }
+          expect(seen).toEqual(refSeen);
+          expect(s.pending()).toBe(ref.pending());
+          expect(s.now()).toBe(ref.now());
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 
