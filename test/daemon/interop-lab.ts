@@ -177,7 +177,20 @@ export interface WireCapture {
 
 /** tcpdump on every port of the switch (`-i any -e -tt`): which port a frame left by, and when. */
 export async function captureSwitch(lab: NetnsLab, filter: string, verbose = false): Promise<WireCapture> {
-  const proc = lab.spawn(lab.switchNs, ['tcpdump', '-i', 'any', '-tt', '-e', '-n', '-l', '--immediate-mode', ...(verbose ? ['-v'] : []), filter]);
+  return capture(lab, lab.switchNs, 'any', filter, verbose);
+}
+
+/**
+ * tcpdump on one host's interface (`-e -tt`): what reached it, and when. A frame's arrival at the
+ * client is what the client acts on — and `-i any` on the switch has been seen to miss a burst of
+ * gratuitous ARPs that the client's own capture shows (split-brain.test.ts).
+ */
+export async function captureHost(lab: NetnsLab, ns: string, filter: string, ifname = 'eth0'): Promise<WireCapture> {
+  return capture(lab, ns, ifname, filter, false);
+}
+
+async function capture(lab: NetnsLab, ns: string, ifname: string, filter: string, verbose: boolean): Promise<WireCapture> {
+  const proc = lab.spawn(ns, ['tcpdump', '-i', ifname, '-tt', '-e', '-n', '-l', '--immediate-mode', ...(verbose ? ['-v'] : []), filter]);
   let out = '';
   let err = '';
   proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
@@ -203,6 +216,17 @@ export async function captureSwitch(lab: NetnsLab, filter: string, verbose = fal
       }
     },
   };
+}
+
+/** The epoch time (ms) of the first line of a one-interface capture at or after `afterMs` that matches. */
+export function firstSeen(lines: string[], re: RegExp, afterMs: number): number | undefined {
+  for (const l of lines) {
+    const m = /^(\d+\.\d+) /.exec(l);
+    if (!m || !re.test(l)) continue;
+    const t = Number.parseFloat(m[1]!) * 1000;
+    if (t >= afterMs) return t;
+  }
+  return undefined;
 }
 
 /** The epoch time (ms) of the first captured line after `afterMs` that leaves by `port` and matches. */
