@@ -3,6 +3,11 @@
  * Takeover and resource bench: keepalived-ts (compiled, dist/) vs the real keepalived, in one lab.
  *
  *   npm run build && node bench/takeover.mjs [--reps-v2 N] [--reps-v3 N] [--window S] [--json FILE]
+ *       [--res CASE,...] [--profile-ours DIR]
+ *
+ * --res runs only the named resource cases (e.g. --res 255,50@10ms; names: 1, 50, 255, 50@10ms);
+ * --profile-ours DIR writes a V8 CPU profile of every process of ours (node --cpu-prof, via
+ * NODE_OPTIONS) into DIR/<daemon id>/ when it stops (SIGTERM: a graceful stop, so profiles get written).
  *
  * Root only. Lab: namespaces `kts-bench-<pid>-{sw,a,b,c}`; the bridge `br` lives in `sw` (stp 0,
  * forward_delay 0, mcast_snooping 0), hosts a (192.0.2.1, priority 150), b (192.0.2.2, priority 100)
@@ -31,6 +36,8 @@ const REPS_V3 = Number(opt('--reps-v3', '5'));
 const WINDOW_S = Number(opt('--window', '10'));
 const JSON_OUT = opt('--json', undefined);
 const KEEP = args.includes('--keep-tmp');
+const RES_ONLY = opt('--res', undefined)?.split(',');
+const PROFILE_DIR = opt('--profile-ours', undefined);
 
 const PREFIX = `kts-bench-${process.pid}-`;
 const NS = { sw: `${PREFIX}sw`, a: `${PREFIX}a`, b: `${PREFIX}b`, c: `${PREFIX}c` };
@@ -81,10 +88,10 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 /** Start argv inside a namespace, in a process group of its own; output to a file. */
-function start(ns, argv, outName) {
+function start(ns, argv, outName, env = process.env) {
   const fd = openSync(join(dir, outName), 'a');
   // `ip netns exec` execs the command, so the pid we get is the program's own.
-  const proc = spawn('ip', ['netns', 'exec', ns, ...argv], { detached: true, stdio: ['ignore', fd, fd], cwd: ROOT });
+  const proc = spawn('ip', ['netns', 'exec', ns, ...argv], { detached: true, stdio: ['ignore', fd, fd], cwd: ROOT, env });
   closeSync(fd);
   groups.add(proc.pid);
   const exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
@@ -290,7 +297,11 @@ function startDaemon(impl, h, text) {
     impl === 'ours'
       ? ['node', join(ROOT, 'bin/keepalived-ts.js'), '-f', cf, '-n', '-l', '-P', ...pids, '--log-dir', join(dir, `${id}.events`)]
       : ['/usr/sbin/keepalived', '-f', cf, '-n', '-l', '-P', ...pids];
-  const p = start(NS[h], argv, `${id}.log`);
+  const env =
+    impl === 'ours' && PROFILE_DIR !== undefined
+      ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(PROFILE_DIR, id)}` }
+      : process.env;
+  const p = start(NS[h], argv, `${id}.log`, env);
   p.vrrpPidFile = join(dir, `${id}.vrrp.pid`);
   return p;
 }
@@ -494,8 +505,8 @@ async function main() {
     { name: '1 @ v3 0.1 s', instances: 1, advertInt: 0.1 },
     { name: '50 @ v3 0.1 s', instances: 50, advertInt: 0.1 },
     { name: '255 @ v3 0.1 s', instances: 255, advertInt: 0.1 },
-    { name: '50 @ v3 10 ms', instances: 50, advertInt: 0.01 },
-  ];
+    { name: '50 @ v3 10 ms', instances: 50, advertInt: 0.01, key: '50@10ms' },
+  ].filter((c) => RES_ONLY === undefined || RES_ONLY.includes(c.key ?? String(c.instances)));
   const res = {};
   for (const [i, c] of resCases.entries()) {
     res[c.name] = {};
