@@ -6,8 +6,13 @@
  *  - Raw6Socket: an IPv6 raw socket (protocol 112 for VRRP) whose receive path uses recvmsg with
  *    IPV6_RECVHOPLIMIT and IPV6_RECVPKTINFO, because RFC 5798 §7.1 requires the receiver to check
  *    the hop limit is 255, and an IPv6 raw socket never hands the IPv6 header to user space.
- *    It is driven by a libuv poll handle on the main loop: no threads, so callbacks into JS are
- *    made directly (napi_make_callback).
+ *  - Raw4Socket: its IPv4 twin (the datagram comes with its IP header, so no ancillary data but the
+ *    stamp), sending whole IPv4 packets built by the caller (IP_HDRINCL).
+ *
+ * Both have SO_TIMESTAMPNS on and report each datagram's age (now - the kernel's receive stamp),
+ * because a VRRP backup's Master_Down_Timer counts from when the advert arrived, not from when a
+ * busy event loop got round to reading it. Both are driven by a libuv poll handle on the main
+ * loop: no threads, so callbacks into JS are made directly (napi_make_callback).
  *
  * Errors are thrown as Error objects with `code` set to the errno name ("ENODEV", ...).
  */
@@ -22,7 +27,9 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define RECV_BUFFER 8192
@@ -95,21 +102,24 @@ static napi_value packet_send(napi_env env, napi_callback_info info) {
   return r;
 }
 
-/* ---- Raw6Socket ---- */
+/* ---- Raw4Socket / Raw6Socket: what they share ---- */
 
 typedef struct {
   napi_env env;
+  int family; /* AF_INET or AF_INET6 */
   int fd;
   int ifindex;
   uv_poll_t *poll; /* NULL once closed */
   napi_ref on_message;
   napi_async_context async_ctx;
   unsigned char buf[RECV_BUFFER];
-} raw6_t;
+} raw_t;
+
+static const char *class_name(const raw_t *s) { return s->family == AF_INET ? "Raw4Socket" : "Raw6Socket"; }
 
 static void on_poll_closed(uv_handle_t *h) { free(h); }
 
-static void raw6_close(raw6_t *s) {
+static void raw_close(raw_t *s) {
   if (s->poll) {
     uv_poll_stop(s->poll);
     uv_close((uv_handle_t *)s->poll, on_poll_closed);
@@ -132,32 +142,69 @@ static napi_value copy_buffer(napi_env env, const void *data, size_t len) {
   return b;
 }
 
-/* Calls onMessage(err, payload, src, dst, hopLimit, ifindex); an exception thrown there is
- * reported as an uncaught exception, like any other event callback's. */
-static void deliver(raw6_t *s, napi_value *args) {
+/* Calls onMessage(...args); an exception thrown there is reported as an uncaught exception, like
+ * any other event callback's. */
+static void deliver(raw_t *s, size_t argc, napi_value *args) {
   napi_env env = s->env;
   napi_value cb, recv, result;
   if (!s->on_message || napi_get_reference_value(env, s->on_message, &cb) != napi_ok || !cb) return;
   /* MakeCallback needs an object receiver; the global object, as for a plain function call. */
   napi_get_global(env, &recv);
-  if (napi_make_callback(env, s->async_ctx, recv, cb, 6, args, &result) == napi_pending_exception) {
+  if (napi_make_callback(env, s->async_ctx, recv, cb, argc, args, &result) == napi_pending_exception) {
     napi_value exc;
     napi_get_and_clear_last_exception(env, &exc);
     napi_fatal_exception(env, exc);
   }
 }
 
+/* A recvmsg failure as an Error with `code`, for onMessage's first argument. */
+static napi_value errno_error(napi_env env, int err) {
+  napi_value code, text, e;
+  const char *name = strerrorname_np(err);
+  napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
+  napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &text);
+  napi_create_error(env, code, text, &e);
+  return e;
+}
+
+/* The SCM_TIMESTAMPNS of a received message, or NULL when the kernel gave none. */
+static const struct timespec *rx_stamp(struct msghdr *msg, struct timespec *out) {
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof *out)) {
+      memcpy(out, CMSG_DATA(c), sizeof *out);
+      return out->tv_sec == 0 && out->tv_nsec == 0 ? NULL : out;
+    }
+  }
+  return NULL;
+}
+
+/* ageNs for onMessage: CLOCK_REALTIME now minus the kernel's stamp (the stamp is CLOCK_REALTIME),
+ * taken just before the callback; -1 without a stamp, 0 if the clock was stepped back past it. */
+static napi_value age_ns(napi_env env, const struct timespec *stamp) {
+  double age = -1;
+  if (stamp) {
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t d = (int64_t)(now.tv_sec - stamp->tv_sec) * 1000000000LL + (int64_t)(now.tv_nsec - stamp->tv_nsec);
+    age = d < 0 ? 0 : (double)d;
+  }
+  napi_value v;
+  napi_create_double(env, age, &v);
+  return v;
+}
+
+/* One readable wake-up: drain what is queued, stop at EAGAIN. Bounded so a flood cannot starve the
+ * loop. A subscriber may close the socket from inside the callback: checked every round. */
 static void on_readable(uv_poll_t *h, int status, int events) {
-  raw6_t *s = h->data;
+  raw_t *s = h->data;
   napi_env env = s->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  /* Drain what is queued; stop at EAGAIN. Bounded so a flood cannot starve the loop. */
   for (int round = 0; round < 64 && s->fd >= 0 && s->poll; round++) {
-    struct sockaddr_in6 from;
+    struct sockaddr_in6 from; /* large enough for a sockaddr_in too */
     union {
       struct cmsghdr align;
-      unsigned char space[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+      unsigned char space[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo)) + CMSG_SPACE(sizeof(struct timespec))];
     } control;
     struct iovec iov = {s->buf, sizeof s->buf};
     struct msghdr msg;
@@ -169,135 +216,210 @@ static void on_readable(uv_poll_t *h, int status, int events) {
     msg.msg_control = control.space;
     msg.msg_controllen = sizeof control.space;
     ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
-    napi_value args[6];
-    for (int i = 0; i < 6; i++) napi_get_undefined(env, &args[i]);
+    /* Raw4Socket: (err, packet, ageNs); Raw6Socket: (err, payload, src, dst, hopLimit, ifindex, ageNs). */
+    size_t argc = s->family == AF_INET ? 3 : 7;
+    napi_value args[7];
+    for (size_t i = 0; i < argc; i++) napi_get_undefined(env, &args[i]);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
-      napi_value code, text;
-      const char *name = strerrorname_np(errno);
-      napi_create_string_utf8(env, name ? name : "EUNKNOWN", NAPI_AUTO_LENGTH, &code);
-      napi_create_string_utf8(env, strerror(errno), NAPI_AUTO_LENGTH, &text);
-      napi_create_error(env, code, text, &args[0]);
-      deliver(s, args);
+      args[0] = errno_error(env, errno);
+      deliver(s, argc, args);
       break;
     }
-    int hop_limit = -1;
-    int ifindex = s->ifindex;
-    const struct in6_addr *dst = NULL;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != IPPROTO_IPV6) continue;
-      if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-        memcpy(&hop_limit, CMSG_DATA(c), sizeof(int));
-      } else if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
-        struct in6_pktinfo *pi = (struct in6_pktinfo *)CMSG_DATA(c);
-        dst = &pi->ipi6_addr;
-        ifindex = (int)pi->ipi6_ifindex;
-      }
-    }
+    struct timespec stamp_space;
+    const struct timespec *stamp = rx_stamp(&msg, &stamp_space);
     size_t len = (size_t)n > sizeof s->buf ? sizeof s->buf : (size_t)n;
     args[1] = copy_buffer(env, s->buf, len);
-    args[2] = copy_buffer(env, &from.sin6_addr, 16);
-    if (dst) args[3] = copy_buffer(env, dst, 16);
-    napi_create_int32(env, hop_limit, &args[4]);
-    napi_create_int32(env, ifindex, &args[5]);
-    deliver(s, args);
+    if (s->family == AF_INET) {
+      args[2] = age_ns(env, stamp);
+    } else {
+      int hop_limit = -1;
+      int ifindex = s->ifindex;
+      const struct in6_addr *dst = NULL;
+      for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
+        if (c->cmsg_level != IPPROTO_IPV6) continue;
+        if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+          memcpy(&hop_limit, CMSG_DATA(c), sizeof(int));
+        } else if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+          struct in6_pktinfo *pi = (struct in6_pktinfo *)CMSG_DATA(c);
+          dst = &pi->ipi6_addr;
+          ifindex = (int)pi->ipi6_ifindex;
+        }
+      }
+      args[2] = copy_buffer(env, &from.sin6_addr, 16);
+      if (dst) args[3] = copy_buffer(env, dst, 16);
+      napi_create_int32(env, hop_limit, &args[4]);
+      napi_create_int32(env, ifindex, &args[5]);
+      args[6] = age_ns(env, stamp);
+    }
+    deliver(s, argc, args);
   }
   napi_close_handle_scope(env, scope);
 }
 
-static void raw6_finalize(napi_env env, void *data, void *hint) {
-  raw6_t *s = data;
-  raw6_close(s);
-  /* Not in raw6_close: close() may be called from inside the callback this context belongs to. */
+static void raw_finalize(napi_env env, void *data, void *hint) {
+  raw_t *s = data;
+  raw_close(s);
+  /* Not in raw_close: close() may be called from inside the callback this context belongs to. */
   if (s->async_ctx) napi_async_destroy(env, s->async_ctx);
   free(s);
 }
 
-static raw6_t *unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+static raw_t *unwrap(napi_env env, napi_callback_info info, int family, size_t *argc, napi_value *argv) {
   napi_value self;
-  raw6_t *s = NULL;
+  raw_t *s = NULL;
   napi_get_cb_info(env, info, argc, argv, &self, NULL);
-  if (napi_unwrap(env, self, (void **)&s) != napi_ok || !s) {
-    throw_type(env, "Raw6Socket: not a socket");
+  if (napi_unwrap(env, self, (void **)&s) != napi_ok || !s || s->family != family) {
+    throw_type(env, family == AF_INET ? "Raw4Socket: not a socket" : "Raw6Socket: not a socket");
     return NULL;
   }
   return s;
 }
 
-/* new Raw6Socket(ifname: string, ifindex: number, protocol: number, onMessage: Function) */
-static napi_value raw6_new(napi_env env, napi_callback_info info) {
+/*
+ * new RawNSocket(ifname: string, ifindex: number, protocol: number, onMessage: Function): a raw
+ * socket of `family` bound to the device, non-blocking, SO_TIMESTAMPNS on, plus the family's own
+ * receive options; polled on the main loop.
+ */
+static napi_value raw_new(napi_env env, napi_callback_info info, int family) {
   size_t argc = 4;
   napi_value argv[4], self;
   char ifname[IFNAMSIZ];
+  char what[96];
+  const char *cls = family == AF_INET ? "Raw4Socket" : "Raw6Socket";
   size_t namelen;
   int32_t ifindex, protocol;
   napi_valuetype t;
   napi_get_cb_info(env, info, &argc, argv, &self, NULL);
   /* Measure first: napi_get_value_string_utf8 would silently cut a long name to another one. */
   if (argc < 4 || napi_get_value_string_utf8(env, argv[0], NULL, 0, &namelen) != napi_ok || namelen == 0 || namelen >= IFNAMSIZ ||
-      napi_get_value_string_utf8(env, argv[0], ifname, sizeof ifname, &namelen) != napi_ok)
-    return throw_type(env, "Raw6Socket: ifname must be a non-empty string of at most 15 bytes");
-  if (!get_int(env, argv[1], &ifindex) || ifindex <= 0) return throw_type(env, "Raw6Socket: ifindex must be a positive integer");
-  if (!get_int(env, argv[2], &protocol) || protocol < 0 || protocol > 255) return throw_type(env, "Raw6Socket: protocol must be 0..255");
-  if (napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function) return throw_type(env, "Raw6Socket: onMessage must be a function");
+      napi_get_value_string_utf8(env, argv[0], ifname, sizeof ifname, &namelen) != napi_ok) {
+    snprintf(what, sizeof what, "%s: ifname must be a non-empty string of at most 15 bytes", cls);
+    return throw_type(env, what);
+  }
+  if (!get_int(env, argv[1], &ifindex) || ifindex <= 0) {
+    snprintf(what, sizeof what, "%s: ifindex must be a positive integer", cls);
+    return throw_type(env, what);
+  }
+  if (!get_int(env, argv[2], &protocol) || protocol < 0 || protocol > 255) {
+    snprintf(what, sizeof what, "%s: protocol must be 0..255", cls);
+    return throw_type(env, what);
+  }
+  if (napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function) {
+    snprintf(what, sizeof what, "%s: onMessage must be a function", cls);
+    return throw_type(env, what);
+  }
 
-  int fd = socket(AF_INET6, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
-  if (fd < 0) return throw_errno(env, "Raw6Socket: socket(AF_INET6, SOCK_RAW)", errno);
+  int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) {
+    snprintf(what, sizeof what, "%s: socket(%s, SOCK_RAW)", cls, family == AF_INET ? "AF_INET" : "AF_INET6");
+    return throw_errno(env, what, errno);
+  }
   int on = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, ifname, (socklen_t)namelen + 1) < 0 ||
-      setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on) < 0 ||
-      setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on) < 0) {
+      setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) < 0 ||
+      (family == AF_INET6 && (setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on) < 0 ||
+                              setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on) < 0))) {
     int err = errno;
     close(fd);
-    return throw_errno(env, "Raw6Socket: setsockopt", err);
+    snprintf(what, sizeof what, "%s: setsockopt", cls);
+    return throw_errno(env, what, err);
   }
 
-  raw6_t *s = calloc(1, sizeof *s);
+  raw_t *s = calloc(1, sizeof *s);
   if (!s) {
     close(fd);
-    return throw_errno(env, "Raw6Socket", ENOMEM);
+    return throw_errno(env, cls, ENOMEM);
   }
   s->env = env;
+  s->family = family;
   s->fd = fd;
   s->ifindex = ifindex;
   s->poll = malloc(sizeof *s->poll);
   uv_loop_t *loop;
   napi_value resource_name;
   napi_get_uv_event_loop(env, &loop);
-  napi_create_string_utf8(env, "kts_net.Raw6Socket", NAPI_AUTO_LENGTH, &resource_name);
+  napi_create_string_utf8(env, family == AF_INET ? "kts_net.Raw4Socket" : "kts_net.Raw6Socket", NAPI_AUTO_LENGTH, &resource_name);
   if (!s->poll || uv_poll_init(loop, s->poll, fd) != 0) {
     free(s->poll);
     s->poll = NULL;
-    raw6_close(s);
+    raw_close(s);
     free(s);
-    return throw_errno(env, "Raw6Socket: uv_poll_init", EINVAL);
+    snprintf(what, sizeof what, "%s: uv_poll_init", cls);
+    return throw_errno(env, what, EINVAL);
   }
   s->poll->data = s;
   napi_create_reference(env, argv[3], 1, &s->on_message);
   napi_async_init(env, NULL, resource_name, &s->async_ctx);
   uv_poll_start(s->poll, UV_READABLE, on_readable);
-  napi_wrap(env, self, s, raw6_finalize, NULL, NULL);
+  napi_wrap(env, self, s, raw_finalize, NULL, NULL);
   return self;
 }
 
 /* setOption(level: number, name: number, value: number | Uint8Array): void */
-static napi_value raw6_set_option(napi_env env, napi_callback_info info) {
+static napi_value raw_set_option(napi_env env, napi_callback_info info, int family) {
   size_t argc = 3;
   napi_value argv[3];
-  raw6_t *s = unwrap(env, info, &argc, argv);
+  raw_t *s = unwrap(env, info, family, &argc, argv);
+  char what[64];
   int32_t level, name, ival;
   void *data;
   size_t len;
   if (!s) return NULL;
-  if (s->fd < 0) return throw_errno(env, "Raw6Socket.setOption", EBADF);
+  snprintf(what, sizeof what, "%s.setOption", class_name(s));
+  if (s->fd < 0) return throw_errno(env, what, EBADF);
   if (argc < 3 || !get_int(env, argv[0], &level) || !get_int(env, argv[1], &name)) return throw_type(env, "setOption(level, name, value)");
   int r;
   if (get_int(env, argv[2], &ival)) r = setsockopt(s->fd, level, name, &ival, sizeof ival);
   else if (get_bytes(env, argv[2], &data, &len)) r = setsockopt(s->fd, level, name, data, (socklen_t)len);
   else return throw_type(env, "setOption: value must be a number or a Uint8Array");
-  if (r < 0) return throw_errno(env, "Raw6Socket.setOption", errno);
+  if (r < 0) return throw_errno(env, what, errno);
   return NULL;
 }
+
+static napi_value raw_close_js(napi_env env, napi_callback_info info, int family) {
+  size_t argc = 0;
+  raw_t *s = unwrap(env, info, family, &argc, NULL);
+  if (s) raw_close(s);
+  return NULL;
+}
+
+/* ---- Raw4Socket ---- */
+
+static napi_value raw4_new(napi_env env, napi_callback_info info) { return raw_new(env, info, AF_INET); }
+static napi_value raw4_set_option(napi_env env, napi_callback_info info) { return raw_set_option(env, info, AF_INET); }
+static napi_value raw4_close_js(napi_env env, napi_callback_info info) { return raw_close_js(env, info, AF_INET); }
+
+/*
+ * send(packet: Uint8Array, dst: Uint8Array(4)): number — one sendto of a whole IPv4 packet: with
+ * IP_HDRINCL set (setOption) the caller's header goes on the wire as built.
+ */
+static napi_value raw4_send(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  raw_t *s = unwrap(env, info, AF_INET, &argc, argv);
+  void *packet, *dst;
+  size_t plen, dlen;
+  if (!s) return NULL;
+  if (s->fd < 0) return throw_errno(env, "Raw4Socket.send", EBADF);
+  if (argc < 2 || !get_bytes(env, argv[0], &packet, &plen) || !get_bytes(env, argv[1], &dst, &dlen) || dlen != 4)
+    return throw_type(env, "send(packet, dst4)");
+  struct sockaddr_in to;
+  memset(&to, 0, sizeof to);
+  to.sin_family = AF_INET;
+  memcpy(&to.sin_addr, dst, 4);
+  ssize_t n = sendto(s->fd, packet, plen, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
+  if (n < 0) return throw_errno(env, "Raw4Socket.send", errno);
+  napi_value r;
+  napi_create_int64(env, n, &r);
+  return r;
+}
+
+/* ---- Raw6Socket ---- */
+
+static napi_value raw6_new(napi_env env, napi_callback_info info) { return raw_new(env, info, AF_INET6); }
+static napi_value raw6_set_option(napi_env env, napi_callback_info info) { return raw_set_option(env, info, AF_INET6); }
+static napi_value raw6_close_js(napi_env env, napi_callback_info info) { return raw_close_js(env, info, AF_INET6); }
 
 /*
  * send(payload: Uint8Array, dst: Uint8Array(16), src?: Uint8Array(16), hopLimit?: number): number
@@ -308,7 +430,7 @@ static napi_value raw6_set_option(napi_env env, napi_callback_info info) {
 static napi_value raw6_send(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value argv[4];
-  raw6_t *s = unwrap(env, info, &argc, argv);
+  raw_t *s = unwrap(env, info, AF_INET6, &argc, argv);
   void *payload, *dst, *src = NULL;
   size_t plen, dlen, slen = 0;
   int32_t hop_limit = -1;
@@ -372,23 +494,23 @@ static napi_value raw6_send(napi_env env, napi_callback_info info) {
   return r;
 }
 
-static napi_value raw6_close_js(napi_env env, napi_callback_info info) {
-  size_t argc = 0;
-  raw6_t *s = unwrap(env, info, &argc, NULL);
-  if (s) raw6_close(s);
-  return NULL;
-}
-
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn, cls;
   napi_create_function(env, "packetSend", NAPI_AUTO_LENGTH, packet_send, NULL, &fn);
   napi_set_named_property(env, exports, "packetSend", fn);
-  napi_property_descriptor methods[] = {
+  napi_property_descriptor methods4[] = {
+      {"setOption", NULL, raw4_set_option, NULL, NULL, NULL, napi_default_method, NULL},
+      {"send", NULL, raw4_send, NULL, NULL, NULL, napi_default_method, NULL},
+      {"close", NULL, raw4_close_js, NULL, NULL, NULL, napi_default_method, NULL},
+  };
+  napi_define_class(env, "Raw4Socket", NAPI_AUTO_LENGTH, raw4_new, NULL, sizeof methods4 / sizeof methods4[0], methods4, &cls);
+  napi_set_named_property(env, exports, "Raw4Socket", cls);
+  napi_property_descriptor methods6[] = {
       {"setOption", NULL, raw6_set_option, NULL, NULL, NULL, napi_default_method, NULL},
       {"send", NULL, raw6_send, NULL, NULL, NULL, napi_default_method, NULL},
       {"close", NULL, raw6_close_js, NULL, NULL, NULL, napi_default_method, NULL},
   };
-  napi_define_class(env, "Raw6Socket", NAPI_AUTO_LENGTH, raw6_new, NULL, sizeof methods / sizeof methods[0], methods, &cls);
+  napi_define_class(env, "Raw6Socket", NAPI_AUTO_LENGTH, raw6_new, NULL, sizeof methods6 / sizeof methods6[0], methods6, &cls);
   napi_set_named_property(env, exports, "Raw6Socket", cls);
   return exports;
 }

@@ -32,8 +32,10 @@ import { VmacNetlink, type VmacSpec } from '../../src/adapters/linux/vmac-netlin
 import { encodeVrrp, type VrrpAdvert } from '../../src/protocol/index.js';
 
 const reply = (o: unknown): void => void process.stdout.write(`${JSON.stringify(o)}\n`);
+/** The transport's clock (wall-clock ms, so a peer namespace's time.time() is comparable). */
+const now = (): number => Date.now();
 // Opened with no endpoint: each test's 'open' command widens it (RawVrrpTransport.open).
-const { transport } = (await openRawVrrpTransport(() => Date.now(), [])) as { transport: RawVrrpTransport };
+const { transport } = (await openRawVrrpTransport(now, [])) as { transport: RawVrrpTransport };
 transport.receive$.subscribe((p) => reply({ event: 'rx', ...p, payload: Buffer.from(p.payload).toString('hex') }));
 transport.errors$.subscribe((e) => reply({ event: 'transport-error', ...e }));
 const vips = VipNetlink.open();
@@ -127,6 +129,15 @@ async function handle(cmd: Cmd): Promise<unknown> {
       }
       const before = transport.stats.received;
       return await new Promise((resolve) => setImmediate(() => setImmediate(() => resolve({ receivedInOneTurn: transport.stats.received - before }))));
+    }
+    case 'hold': {
+      // Keep the event loop busy for `ms`; when it started and ended, on the transport's clock.
+      const start = now();
+      const end = start + (cmd['ms'] as number);
+      while (now() < end) {
+        /* busy: the loop is held */
+      }
+      return { start, end: now() };
     }
     case 'advertise-start': {
       // A steady advert stream (what a MASTER sends), until advertise-stop.

@@ -1,6 +1,6 @@
 /**
  * The Linux adapters for VRRP: the real-socket twins of the simulated ones.
- *  - raw-vrrp-transport: VrrpTransport on raw sockets (IPv4 raw-socket, IPv6 the kts_net addon)
+ *  - raw-vrrp-transport: VrrpTransport on raw sockets (the kts_net addon's Raw4Socket / Raw6Socket)
  *  - vip-netlink / route-netlink: virtual_ipaddress and virtual_routes on rtnetlink
  *  - garp: gratuitous ARP / unsolicited NA frames on AF_PACKET (kts_net addon)
  *  - vmac-netlink: use_vmac macvlans with the virtual MAC

@@ -1,8 +1,8 @@
 /**
- * Loader for the small N-API addon in native/ (kts_net.node): AF_PACKET frame send and an IPv6 raw
- * socket whose receive path reports the hop limit. Loaded lazily, so code that never sends a GARP
- * or opens an IPv6 VRRP socket runs without it; a missing build is a typed error, not a throw at
- * import time.
+ * Loader for the small N-API addon in native/ (kts_net.node): AF_PACKET frame send, and IPv4 / IPv6
+ * raw sockets that report each datagram's kernel receive time (and, for IPv6, the hop limit).
+ * Loaded lazily, so code that never sends a GARP or opens a VRRP socket runs without it; a missing
+ * build is a typed error, not a throw at import time.
  *
  * Build: `cd native && node "$(dirname "$(which npm)")/../lib/node_modules/npm/node_modules/node-gyp/bin/node-gyp.js" rebuild --nodedir=/usr`
  * (KTS_NET_ADDON=/path/to/kts_net.node overrides where it is looked for).
@@ -21,7 +21,24 @@ export type Raw6MessageCallback = (
   /** From IPV6_HOPLIMIT; -1 when the kernel gave none. */
   hopLimit: number | undefined,
   ifindex: number | undefined,
+  /** See Raw4MessageCallback. */
+  ageNs: number | undefined,
 ) => void;
+
+/**
+ * Callback of a Raw4Socket: one call per datagram (or one with `err` set when recvmsg fails).
+ * `packet` is the whole IPv4 datagram, header included, as a raw IPv4 socket receives it.
+ * `ageNs`: how old the datagram is at this call, CLOCK_REALTIME now minus the kernel's receive
+ * stamp (SO_TIMESTAMPNS), in ns; -1 when the kernel gave no stamp, never negative otherwise.
+ */
+export type Raw4MessageCallback = (err: (Error & { code?: string }) | undefined, packet: Buffer | undefined, ageNs: number | undefined) => void;
+
+export interface Raw4Socket {
+  setOption(level: number, name: number, value: number | Uint8Array): void;
+  /** Send a whole IPv4 packet (IP_HDRINCL) to `dst` (4 bytes); bytes sent, or throws with `code`. */
+  send(packet: Uint8Array, dst: Uint8Array): number;
+  close(): void;
+}
 
 export interface Raw6Socket {
   setOption(level: number, name: number, value: number | Uint8Array): void;
@@ -33,6 +50,7 @@ export interface Raw6Socket {
 export interface KtsNet {
   /** Send a whole Ethernet frame on interface `ifindex`; bytes sent, or throws with `code`. */
   packetSend(ifindex: number, frame: Uint8Array): number;
+  Raw4Socket: new (ifname: string, ifindex: number, protocol: number, onMessage: Raw4MessageCallback) => Raw4Socket;
   Raw6Socket: new (ifname: string, ifindex: number, protocol: number, onMessage: Raw6MessageCallback) => Raw6Socket;
 }
 

@@ -1,6 +1,7 @@
 /**
- * The part of raw-socket (a CommonJS addon without types) the VRRP transport uses, and the socket
- * option numbers it does not export (Linux values, <linux/in.h> / <linux/in6.h>).
+ * The part of raw-socket (a CommonJS addon without types) that the test runner and PING_CHECK use,
+ * and the socket option numbers and option builders the VRRP transport (which has its own sockets
+ * in the kts_net addon) passes to setOption (Linux values, <linux/in.h> / <linux/in6.h>).
  */
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';

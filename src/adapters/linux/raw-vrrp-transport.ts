@@ -2,29 +2,33 @@
  * The VRRP transport on real sockets: the Linux twin of the simulated LAN (src/adapters/sim-lan.ts),
  * implementing src/engine/transport.ts.
  *
- * One raw socket per interface and family, shared by every instance on it, as keepalived does:
- *  - IPv4 (raw-socket, IPPROTO_VRRP): SO_BINDTODEVICE, IP_HDRINCL with the header built by
+ * One raw socket per interface and family (the kts_net addon, native/), shared by every instance on
+ * it, as keepalived does:
+ *  - IPv4 (Raw4Socket, IPPROTO_VRRP): SO_BINDTODEVICE, IP_HDRINCL with the header built by
  *    src/protocol (TTL 255, TOS 0xC0 as keepalived's vrrp_build_ip4, and the source we choose, which
  *    the v3 checksum's pseudo-header depends on), IP_MULTICAST_IF, loop off, IP_ADD_MEMBERSHIP per
  *    group. The kernel hands received packets over with their IP header: TTL, TOS, source and
  *    destination are read from it.
- *  - IPv6 (the kts_net addon): SO_BINDTODEVICE, IPV6_CHECKSUM at offset 6 (the kernel fills and
+ *  - IPv6 (Raw6Socket): SO_BINDTODEVICE, IPV6_CHECKSUM at offset 6 (the kernel fills and
  *    checks the v3 checksum, as keepalived sets it), multicast interface / hops 255 / loop off,
  *    IPV6_ADD_MEMBERSHIP per group; each send carries the hop limit and the link-local source in
  *    ancillary data; receive reports the hop limit (IPV6_RECVHOPLIMIT), which RFC 5798 §7.1 checks.
+ *
+ * A received packet's `at` is when the kernel received it (SO_TIMESTAMPNS), not when JavaScript read
+ * it: a backup's Master_Down_Timer counts from `at`, and an advert that waited in the socket while
+ * the loop was busy or waking up must not make the master look later than it was.
  *
  * The transport does not judge packets: everything that parses as IP goes to `receive$` and the
  * engine validates (TTL, VRID, auth, ...) and counts drops. Socket errors never throw out of
  * `send`: they go to `errors$` and the counters, so one bad interface cannot stop the others.
  */
-import { isIP } from 'node:net';
 import { Observable, Subject } from 'rxjs';
 import type { ReceivedVrrpPacket, VrrpPacket, VrrpTransport } from '../../engine/transport.js';
 import { addressBytesOrThrow, formatIpv6, parseAddress } from '../../protocol/address.js';
 import { buildIpv4Header, parseIpv4Packet } from '../../protocol/ipv4-header.js';
 import { IPPROTO_VRRP, VRRP_MULTICAST_IPV4, VRRP_MULTICAST_IPV6, VRRP_TTL } from '../../protocol/vrrp-packet.js';
 import { interfaceLookup } from './link-monitor.js';
-import { loadNative, type Raw6Socket } from './native.js';
+import { loadNative, type Raw4Socket, type Raw6Socket } from './native.js';
 import {
   errnoOf,
   errorText,
@@ -43,11 +47,6 @@ import {
   IPV6_MULTICAST_LOOP,
   IPV6_UNICAST_HOPS,
   ipv6Mreq,
-  rawSocketModule,
-  SO_BINDTODEVICE,
-  setOpt,
-  SOL_SOCKET,
-  type RawSocket,
 } from './raw-socket-module.js';
 
 /** keepalived's TOS for adverts: 0xC0, "internetwork control" (DSCP CS6). */
@@ -94,12 +93,15 @@ export type OpenResult = { ok: true } | { ok: false; error: TransportError };
 interface Ipv4Endpoint {
   family: 'ipv4';
   spec: TransportInterface;
-  socket: RawSocket;
+  socket: Raw4Socket;
+  /** `at` of the last packet received on this socket (arrivalTime keeps it monotonic). */
+  lastAt: number;
 }
 interface Ipv6Endpoint {
   family: 'ipv6';
   spec: TransportInterface;
   socket: Raw6Socket;
+  lastAt: number;
 }
 type Endpoint = Ipv4Endpoint | Ipv6Endpoint;
 
@@ -116,7 +118,7 @@ export class RawVrrpTransport implements VrrpTransport {
   readonly receive$: Observable<LinuxReceivedVrrpPacket> = this.rx.asObservable();
   readonly errors$: Observable<TransportError> = this.errors.asObservable();
 
-  /** `now` is the engine's clock: every received packet is stamped with it. */
+  /** `now` is the engine's clock: every received packet is stamped on it (see arrivalTime). */
   constructor(private readonly now: () => number) {}
 
   private static key(ifname: string, family: string): string {
@@ -154,7 +156,7 @@ export class RawVrrpTransport implements VrrpTransport {
       const parsed = parseAddress(g, spec.family);
       if (!parsed) return fail(new Error(`${g} is not an ${spec.family} address`), 'cannot join');
       try {
-        if (ep.family === 'ipv4') setOpt(ep.socket, IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(parsed.bytes, spec.ifindex));
+        if (ep.family === 'ipv4') ep.socket.setOption(IPPROTO_IP, IP_ADD_MEMBERSHIP, ipMreqn(parsed.bytes, spec.ifindex));
         else ep.socket.setOption(IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, ipv6Mreq(parsed.bytes, spec.ifindex));
       } catch (e) {
         return fail(e, `cannot join ${g}`);
@@ -166,39 +168,37 @@ export class RawVrrpTransport implements VrrpTransport {
   }
 
   private openIpv4(spec: TransportInterface): Ipv4Endpoint {
-    const raw = rawSocketModule();
-    const socket = raw.createSocket({ addressFamily: raw.AddressFamily.IPv4, protocol: IPPROTO_VRRP, bufferSize: 4096 });
+    const native = loadNative();
+    if (!native.ok) throw Object.assign(new Error(native.error), { code: 'ENOSYS' });
+    const ep = { family: 'ipv4', spec, lastAt: -Infinity } as Ipv4Endpoint;
+    // The addon drains up to 64 datagrams per readable wake-up (keepalived's read loop), so a
+    // backlog left by a busy loop is read in one turn, not one datagram per turn.
+    const socket = new native.addon.Raw4Socket(spec.ifname, spec.ifindex, IPPROTO_VRRP, (err, packet, ageNs) => {
+      if (err) {
+        this.errors.next({ ifname: ep.spec.ifname, family: 'ipv4', op: 'receive', message: err.message, ...(err.code ? { code: err.code } : {}) });
+        return;
+      }
+      if (packet) this.onIpv4(ep, packet, ageNs);
+    });
     try {
-      setOpt(socket, SOL_SOCKET, SO_BINDTODEVICE, Buffer.from(`${spec.ifname}\0`));
-      setOpt(socket, IPPROTO_IP, IP_HDRINCL, 1);
-      setOpt(socket, IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(Buffer.alloc(4), spec.ifindex));
-      setOpt(socket, IPPROTO_IP, IP_MULTICAST_TTL, VRRP_TTL);
-      setOpt(socket, IPPROTO_IP, IP_MULTICAST_LOOP, 0);
+      socket.setOption(IPPROTO_IP, IP_HDRINCL, 1);
+      socket.setOption(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(Buffer.alloc(4), spec.ifindex));
+      socket.setOption(IPPROTO_IP, IP_MULTICAST_TTL, VRRP_TTL);
+      socket.setOption(IPPROTO_IP, IP_MULTICAST_LOOP, 0);
     } catch (e) {
       socket.close();
       throw e;
     }
     warmIpv4SendPath();
-    const ep: Ipv4Endpoint = { family: 'ipv4', spec, socket };
-    socket.on('message', (buf: Buffer) => {
-      this.onIpv4(ep, buf);
-      // A subscriber may close the transport meanwhile: read no further from a forgotten socket.
-      readQueuedNow(socket, (b) => this.onIpv4(ep, b), () => !this.closed && this.endpoints.get(RawVrrpTransport.key(spec.ifname, 'ipv4')) === ep);
-    });
-    socket.on('error', (e: Error) => {
-      // raw-socket closes the socket after an error: forget it, so the next open() makes a new one.
-      const key = RawVrrpTransport.key(spec.ifname, 'ipv4');
-      if (this.endpoints.get(key) === ep) this.endpoints.delete(key);
-      this.errors.next({ ifname: spec.ifname, family: 'ipv4', op: 'receive', message: e.message, ...(codeOf(e) ? { code: codeOf(e)! } : {}) });
-    });
+    ep.socket = socket;
     return ep;
   }
 
   private openIpv6(spec: TransportInterface): Ipv6Endpoint {
     const native = loadNative();
     if (!native.ok) throw Object.assign(new Error(native.error), { code: 'ENOSYS' });
-    const ep = { family: 'ipv6', spec } as Ipv6Endpoint;
-    const socket = new native.addon.Raw6Socket(spec.ifname, spec.ifindex, IPPROTO_VRRP, (err, payload, src, dst, hopLimit, ifindex) => {
+    const ep = { family: 'ipv6', spec, lastAt: -Infinity } as Ipv6Endpoint;
+    const socket = new native.addon.Raw6Socket(spec.ifname, spec.ifindex, IPPROTO_VRRP, (err, payload, src, dst, hopLimit, ifindex, ageNs) => {
       if (err) {
         this.errors.next({ ifname: ep.spec.ifname, family: 'ipv6', op: 'receive', message: err.message, ...(err.code ? { code: err.code } : {}) });
         return;
@@ -211,7 +211,7 @@ export class RawVrrpTransport implements VrrpTransport {
         src: formatIpv6(src),
         dst: dst ? formatIpv6(dst) : '::',
         payload,
-        at: this.now(),
+        at: this.stamp(ep, ageNs),
         ifindex: ifindex ?? ep.spec.ifindex,
       };
       if (hopLimit !== undefined && hopLimit >= 0) pkt.ttl = hopLimit;
@@ -231,7 +231,13 @@ export class RawVrrpTransport implements VrrpTransport {
     return ep;
   }
 
-  private onIpv4(ep: Ipv4Endpoint, buf: Buffer): void {
+  /** `at` of a datagram received on `ep` now, `ageNs` old (see arrivalTime); remembered for the next. */
+  private stamp(ep: Endpoint, ageNs: number | undefined): number {
+    ep.lastAt = arrivalTime(this.now(), ageNs, ep.lastAt);
+    return ep.lastAt;
+  }
+
+  private onIpv4(ep: Ipv4Endpoint, buf: Buffer, ageNs: number | undefined): void {
     const ip = parseIpv4Packet(buf);
     if (!ip.ok) {
       this.stats.malformed++;
@@ -246,7 +252,7 @@ export class RawVrrpTransport implements VrrpTransport {
       ttl: ip.value.ttl,
       tos: ip.value.tos,
       payload: ip.value.payload,
-      at: this.now(),
+      at: this.stamp(ep, ageNs),
       ifindex: ep.spec.ifindex,
     });
   }
@@ -269,11 +275,9 @@ export class RawVrrpTransport implements VrrpTransport {
         this.ipId = (this.ipId + 1) & 0xffff;
         const header = buildIpv4Header({ src: pkt.src, dst: pkt.dst, protocol: IPPROTO_VRRP, payloadLength: pkt.payload.length, ttl, tos: VRRP_TOS, id: this.ipId });
         const frame = Buffer.concat([header, pkt.payload]);
-        ep.socket.send(frame, 0, frame.length, pkt.dst, (e) => {
-          if (e) this.sendError(pkt, `send on ${pkt.ifname} to ${pkt.dst}: ${e.message}`, codeOf(e));
-          else this.stats.sent++;
-        });
-        sendQueuedNow(ep.socket);
+        // One sendto, at once (keepalived's one sendmsg per advert): no queue behind the loop.
+        ep.socket.send(frame, addressBytesOrThrow(pkt.dst, 'ipv4', 'dst'));
+        this.stats.sent++;
       } else {
         const dst = addressBytesOrThrow(pkt.dst, 'ipv6', 'dst');
         const src = addressBytesOrThrow(pkt.src, 'ipv6', 'src');
@@ -345,77 +349,32 @@ export async function openRawVrrpTransport(
   return { transport, failures };
 }
 
+/**
+ * When a datagram `ageNs` old (the addon's CLOCK_REALTIME now minus the kernel's SO_TIMESTAMPNS
+ * stamp; -1 or undefined without a stamp) arrived, on the engine's clock whose time is `now`: that
+ * much before now, whatever clock the engine runs on; now without a stamp. Never earlier than
+ * `previous` (the last `at` on the same socket), so a wall clock stepped back between two stamps
+ * cannot reorder them, and never later than now.
+ */
+export function arrivalTime(now: number, ageNs: number | undefined, previous: number): number {
+  let at = ageNs !== undefined && ageNs >= 0 ? now - ageNs / 1e6 : now;
+  if (at < previous) at = previous;
+  if (at > now) at = now;
+  return at;
+}
+
 let ipv4SendPathWarm = false;
 
 /**
  * A backup sends nothing until it takes over, so its first advert used to pay the first-call
- * compilation of everything on the send path: the IPv4 header builder, Buffer.concat, raw-socket's
- * address check — 0.3 of the 0.7 ms that first send took (measured; a warm send takes 0.1 ms), on
- * the takeover's critical path. Run them once at open, on a frame that is not sent.
+ * compilation of everything on the send path: the IPv4 header builder, Buffer.concat, the address
+ * parse — 0.3 of the 0.7 ms that first send took (measured with raw-socket; a warm send takes
+ * 0.1 ms), on the takeover's critical path. Run them once at open, on a frame that is not sent.
  */
 function warmIpv4SendPath(): void {
   if (ipv4SendPathWarm) return;
   ipv4SendPathWarm = true;
   const header = buildIpv4Header({ src: '0.0.0.0', dst: VRRP_MULTICAST_IPV4, protocol: IPPROTO_VRRP, payloadLength: 8, ttl: VRRP_TTL, tos: VRRP_TOS, id: 0 });
   Buffer.concat([header, Buffer.alloc(8)]);
-  isIP(VRRP_MULTICAST_IPV4);
-}
-
-/** What `sendQueuedNow` reads of a raw-socket Socket (not in its public surface, hence optional). */
-interface RawSocketSendQueue {
-  requests?: unknown[];
-  onSendReady?: () => void;
-}
-
-/**
- * Put raw-socket's queued datagrams on the wire now. raw-socket queues every send and writes ONE
- * datagram per writable-poll callback, i.e. one per event-loop turn: at 50 instances × 10 ms
- * (5,000 adverts/s) any stall of the loop (a scavenge, a burst of records, the CPU taken by another
- * process) leaves a backlog that drains no faster than the loop turns, and the master's adverts
- * reached the wire 40–900 ms apart — past a backup's master-down interval (bench/README.md, "Fast
- * adverts"). Its socket is non-blocking and its send is a plain sendto with a synchronous callback,
- * so draining here is what keepalived does (one sendmsg per advert, at once); an EAGAIN still
- * reaches the callback as an error. Left alone if raw-socket's internals ever differ.
- */
-function sendQueuedNow(socket: RawSocket): void {
-  const q = socket as unknown as RawSocketSendQueue;
-  if (!Array.isArray(q.requests) || typeof q.onSendReady !== 'function') return;
-  // Each call shifts one request (sent or failed into its callback): the loop ends.
-  for (let n = q.requests.length; n > 0 && q.requests.length > 0; n--) q.onSendReady();
-}
-
-/** What `readQueuedNow` reads of a raw-socket Socket (not in its public surface, hence optional). */
-interface RawSocketReceiver {
-  wrap?: { recv?: (buffer: Buffer, cb: (buf: Buffer, bytes: number, source: string) => void) => void };
-  buffer?: Buffer;
-}
-
-/** Most datagrams read in one go after a readable event: timers must still get their turn. */
-const READ_BATCH = 64;
-
-/**
- * Read what else waits on the socket, as keepalived's read loop would. raw-socket reads ONE
- * datagram per readable-poll callback, i.e. one per event-loop turn, so a backup receiving 5,000
- * adverts/s (50 × 10 ms) fell behind by hundreds of ms, saw the master's adverts late and took over
- * falsely. Its recv is a plain non-blocking recvfrom that throws when the queue is empty (EAGAIN):
- * called here directly, so that throw ends the batch instead of reaching raw-socket's error path
- * (which would close the socket). A real error is left for the next readable event to report.
- */
-function readQueuedNow(socket: RawSocket, onDatagram: (buf: Buffer) => void, open: () => boolean): void {
-  const r = socket as unknown as RawSocketReceiver;
-  const wrap = r.wrap;
-  const buffer = r.buffer;
-  if (wrap === undefined || typeof wrap.recv !== 'function' || !Buffer.isBuffer(buffer)) return;
-  for (let i = 0; i < READ_BATCH && open(); i++) {
-    let got: Buffer | undefined;
-    try {
-      wrap.recv(buffer, (buf, bytes) => {
-        got = buf.subarray(0, bytes);
-      });
-    } catch {
-      return; // EAGAIN: nothing more queued (or an error the next readable event reports)
-    }
-    if (got === undefined) return;
-    onDatagram(got);
-  }
+  addressBytesOrThrow(VRRP_MULTICAST_IPV4, 'ipv4', 'dst');
 }
