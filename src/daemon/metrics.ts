@@ -10,7 +10,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { VrrpTransport, VrrpPacket, ReceivedVrrpPacket } from '../engine/transport.js';
 import type { VrrpState } from '../machines/vrrp/contract.js';
-import { filter, type Observable, type Subscription } from 'rxjs';
+import { filter, Subject, type Observable, type Subscription } from 'rxjs';
 
 export const VRRP_STATES: readonly VrrpState[] = ['INIT', 'BACKUP', 'MASTER', 'FAULT', 'STOP'];
 
@@ -160,6 +160,8 @@ export class InstanceTransport implements VrrpTransport {
   private readonly receivedBy = new Map<string, number>();
   private readonly sendVia = new Map<string, string>();
   private readonly sendOnly = new Set<string>();
+  /** (interface, family, VRID) -> the receiving side of the unit that runs that instance. */
+  private readonly receivers = new Map<string, Subject<ReceivedVrrpPacket>>();
   private readonly subscription: Subscription;
   readonly receive$: Observable<ReceivedVrrpPacket>;
 
@@ -170,7 +172,29 @@ export class InstanceTransport implements VrrpTransport {
       if (p.payload.length < 2) return;
       const k = InstanceTransport.key(p.ifname, p.family, p.payload[1]!);
       this.receivedBy.set(k, (this.receivedBy.get(k) ?? 0) + 1);
+      this.receivers.get(k)?.next(p);
     });
+  }
+
+  /**
+   * The transport of one unit (a sync group, or an instance of its own): it sends as this one does
+   * and receives only the packets of its instances' (interface, family, VRID). Every unit has an
+   * engine of its own; handing each of them every packet made a backup of 255 instances run 255
+   * engines' receive path per advert, 254 of them only to find the VRID is not theirs.
+   */
+  forInstances(instances: ReadonlyArray<{ interface: string; family: 'ipv4' | 'ipv6'; virtualRouterId: number }>): VrrpTransport & { close(): void } {
+    const subject = new Subject<ReceivedVrrpPacket>();
+    const keys = instances.map((i) => InstanceTransport.key(i.interface, i.family, i.virtualRouterId));
+    for (const k of keys) this.receivers.set(k, subject);
+    return {
+      receive$: subject.asObservable(),
+      send: (pkt) => this.send(pkt),
+      close: () => {
+        // A unit that replaced this one (a reload) may hold the keys by now: leave those.
+        for (const k of keys) if (this.receivers.get(k) === subject) this.receivers.delete(k);
+        subject.complete();
+      },
+    };
   }
 
   static key(ifname: string, family: 'ipv4' | 'ipv6', vrid: number): string {

@@ -90,6 +90,8 @@ interface Unit extends UnitSpec {
   effects$: Subject<EngineEffect>;
   /** Seq after which the journal path delivers this unit's effects (set at stop). */
   finalFrom?: number;
+  /** The unit's view of the wire: it receives only its own instances' packets. */
+  wire: ReturnType<InstanceTransport['forInstances']>;
   sender: AdvertSender;
   effects: LinuxEffects;
   notifier: VrrpNotifier;
@@ -320,13 +322,14 @@ export class VrrpProcess {
       vrrpSyncGroups: spec.group ? [{ ...spec.group, group: spec.group.group.filter((n) => usable.some((i) => i.name === n)) }] : [],
     };
     let engine: NodeEngine;
+    const wire = this.wire.forInstances(usable);
     try {
       engine = new NodeEngine({
         config: sub,
         node: this.node,
         scheduler: this.scheduler,
         journal: this.journal,
-        transport: this.wire,
+        transport: wire,
         codec: protocolCodec,
         machines: vrrpMachineKit,
         primaryAddress: (ifname, family) => {
@@ -337,6 +340,7 @@ export class VrrpProcess {
         summarizer: createEngineSummarizer(),
       });
     } catch (e) {
+      wire.close();
       log.error(`${spec.key}: ${(e as Error).message}`);
       return;
     }
@@ -367,7 +371,7 @@ export class VrrpProcess {
       },
       this.queue,
     );
-    const unit: Unit = { ...spec, instances: usable, engine, effects$, sender, effects, notifier, vmacs };
+    const unit: Unit = { ...spec, instances: usable, engine, wire, effects$, sender, effects, notifier, vmacs };
     const members = sub.vrrpSyncGroups[0]?.group;
     if (spec.group !== undefined && members !== undefined) unit.syncGroup = new SyncGroupWatch(spec.group.name, members);
     this.units.set(spec.key, unit);
@@ -385,6 +389,7 @@ export class VrrpProcess {
     await this.settle();
     unit.sender.close();
     unit.effects.close();
+    unit.wire.close();
     await this.removeVmacs(unit);
     this.units.delete(unit.key);
   }

@@ -160,6 +160,46 @@ describe('InstanceTransport', () => {
     expect(seen).toEqual(['eth0', 'vrrp.51']);
     t.close();
   });
+
+  it("gives each unit only its own instances' packets; a unit that replaced another keeps them when the old one closes", () => {
+    const inner = new FakeTransport();
+    const t = new InstanceTransport(inner);
+    const groupSeen: number[] = [];
+    const soloSeen: number[] = [];
+    const group = t.forInstances([
+      { interface: 'eth0', family: 'ipv4', virtualRouterId: 51 },
+      { interface: 'eth1', family: 'ipv4', virtualRouterId: 52 },
+    ]);
+    const solo = t.forInstances([{ interface: 'eth0', family: 'ipv4', virtualRouterId: 53 }]);
+    group.receive$.subscribe((p) => groupSeen.push(p.payload[1]!));
+    solo.receive$.subscribe((p) => soloSeen.push(p.payload[1]!));
+    inner.rx.next(pkt('eth0', 51));
+    inner.rx.next(pkt('eth1', 52));
+    inner.rx.next(pkt('eth0', 52)); // VRID 52 on another interface: nobody's
+    inner.rx.next(pkt('eth0', 53));
+    inner.rx.next(pkt('eth0', 54)); // foreign: counted, handed to nobody
+    inner.rx.next(pkt('vrrp.51', 51, 1)); // a runt: nobody's
+    expect(groupSeen).toEqual([51, 52]);
+    expect(soloSeen).toEqual([53]);
+    expect(t.received('eth0', 'ipv4', 54)).toBe(1);
+    // A unit's sends go out as the shared transport's do (and are counted there).
+    solo.send(pkt('eth0', 53));
+    expect(t.sent('eth0', 'ipv4', 53)).toBe(1);
+    expect(inner.sent).toHaveLength(1);
+    // A reload: the new unit for VRID 53 takes over the key before the old one closes.
+    const solo2 = t.forInstances([{ interface: 'eth0', family: 'ipv4', virtualRouterId: 53 }]);
+    const solo2Seen: number[] = [];
+    solo2.receive$.subscribe((p) => solo2Seen.push(p.payload[1]!));
+    solo.close();
+    inner.rx.next(pkt('eth0', 53));
+    expect(soloSeen).toEqual([53]);
+    expect(solo2Seen).toEqual([53]);
+    group.close();
+    inner.rx.next(pkt('eth0', 51));
+    expect(groupSeen).toEqual([51, 52]);
+    solo2.close();
+    t.close();
+  });
 });
 
 describe('sync group state', () => {
