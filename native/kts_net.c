@@ -193,14 +193,14 @@ static napi_value age_ns(napi_env env, const struct timespec *stamp) {
   return v;
 }
 
-/* One readable wake-up: drain what is queued, stop at EAGAIN. Bounded so a flood cannot starve the
- * loop. A subscriber may close the socket from inside the callback: checked every round. */
-static void on_readable(uv_poll_t *h, int status, int events) {
-  raw_t *s = h->data;
+/* Read up to `max` queued datagrams, each to onMessage; stop at EAGAIN. Returns how many were
+ * delivered. A subscriber may close the socket from inside the callback: checked every round. */
+static uint32_t drain_queue(raw_t *s, uint32_t max) {
   napi_env env = s->env;
   napi_handle_scope scope;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  for (int round = 0; round < 64 && s->fd >= 0 && s->poll; round++) {
+  uint32_t delivered = 0;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return 0;
+  for (uint32_t round = 0; round < max && s->fd >= 0 && s->poll; round++) {
     struct sockaddr_in6 from; /* large enough for a sockaddr_in too */
     union {
       struct cmsghdr align;
@@ -253,8 +253,17 @@ static void on_readable(uv_poll_t *h, int status, int events) {
       args[6] = age_ns(env, stamp);
     }
     deliver(s, argc, args);
+    delivered++;
   }
   napi_close_handle_scope(env, scope);
+  return delivered;
+}
+
+/* One readable wake-up: drain what is queued, bounded so a flood cannot starve the loop. */
+static void on_readable(uv_poll_t *h, int status, int events) {
+  (void)status;
+  (void)events;
+  drain_queue(h->data, 64);
 }
 
 static void raw_finalize(napi_env env, void *data, void *hint) {
@@ -391,6 +400,23 @@ static napi_value raw4_set_option(napi_env env, napi_callback_info info) { retur
 static napi_value raw4_close_js(napi_env env, napi_callback_info info) { return raw_close_js(env, info, AF_INET); }
 
 /*
+ * drain(): number — deliver every datagram already queued on the socket now, synchronously, without
+ * the wake-up's bound; returns how many. Before a backup acts on a Master_Down_Timer expiry, the
+ * adverts waiting behind a busy loop must be heard first (their receive times are older than the
+ * expiry, so they may well be the master's latest).
+ */
+static napi_value raw_drain_js(napi_env env, napi_callback_info info, int family) {
+  size_t argc = 0;
+  raw_t *s = unwrap(env, info, family, &argc, NULL);
+  if (!s) return NULL;
+  napi_value r;
+  napi_create_uint32(env, s->fd >= 0 && s->poll ? drain_queue(s, 1u << 20) : 0, &r);
+  return r;
+}
+static napi_value raw4_drain_js(napi_env env, napi_callback_info info) { return raw_drain_js(env, info, AF_INET); }
+static napi_value raw6_drain_js(napi_env env, napi_callback_info info) { return raw_drain_js(env, info, AF_INET6); }
+
+/*
  * send(packet: Uint8Array, dst: Uint8Array(4)): number — one sendto of a whole IPv4 packet: with
  * IP_HDRINCL set (setOption) the caller's header goes on the wire as built.
  */
@@ -502,6 +528,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setOption", NULL, raw4_set_option, NULL, NULL, NULL, napi_default_method, NULL},
       {"send", NULL, raw4_send, NULL, NULL, NULL, napi_default_method, NULL},
       {"close", NULL, raw4_close_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"drain", NULL, raw4_drain_js, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_class(env, "Raw4Socket", NAPI_AUTO_LENGTH, raw4_new, NULL, sizeof methods4 / sizeof methods4[0], methods4, &cls);
   napi_set_named_property(env, exports, "Raw4Socket", cls);
@@ -509,6 +536,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"setOption", NULL, raw6_set_option, NULL, NULL, NULL, napi_default_method, NULL},
       {"send", NULL, raw6_send, NULL, NULL, NULL, napi_default_method, NULL},
       {"close", NULL, raw6_close_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"drain", NULL, raw6_drain_js, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_class(env, "Raw6Socket", NAPI_AUTO_LENGTH, raw6_new, NULL, sizeof methods6 / sizeof methods6[0], methods6, &cls);
   napi_set_named_property(env, exports, "Raw6Socket", cls);

@@ -189,6 +189,7 @@ export class InstanceTransport implements VrrpTransport {
     return {
       receive$: subject.asObservable(),
       send: (pkt) => this.send(pkt),
+      drain: () => this.drain(),
       close: () => {
         // A unit that replaced this one (a reload) may hold the keys by now: leave those.
         for (const k of keys) if (this.receivers.get(k) === subject) this.receivers.delete(k);
@@ -211,6 +212,11 @@ export class InstanceTransport implements VrrpTransport {
       this.sendVia.set(k, via);
       this.sendOnly.add(via);
     }
+  }
+
+  /** VrrpTransport.drain: what waits in the sockets, to every unit's receiver now. */
+  drain(): void {
+    this.inner.drain?.();
   }
 
   send(pkt: VrrpPacket): void {

@@ -735,6 +735,13 @@ export class NodeEngine {
       fire = () => {
         inst.timers.delete(timer);
         if (!this.running) return;
+        if (timer === 'masterDown' && this.opts.transport.drain !== undefined) {
+          // The master is down only if no advert came within the interval: one may be waiting
+          // unread in the socket (a busy loop; a backlog read 64 at a time), received before this
+          // expiry. Hear those first; an advert that re-armed the timer means it was not down.
+          this.opts.transport.drain();
+          if (!this.running || inst.timers.has(timer)) return;
+        }
         if (timer !== 'advert') {
           this.begin();
           this.stepOne(inst, { type: 'timer', at: sched.now(), timer });

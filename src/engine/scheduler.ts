@@ -304,7 +304,7 @@ export class RealTimeScheduler implements Scheduler {
   after(delayMs: number, fn: () => void, opts?: TimerOptions): TimerHandle {
     const delay = delayMs > 0 ? delayMs : 0;
     const entry: RealEntry = { deadline: this.now() + delay, timeout: undefined, immediate: undefined, fn, precise: opts?.precise === true };
-    if (entry.precise) this.wait(entry);
+    if (entry.precise) this.wait(entry, true);
     else {
       entry.timeout = setTimeout(() => {
         entry.timeout = undefined;
@@ -314,9 +314,19 @@ export class RealTimeScheduler implements Scheduler {
     return entry;
   }
 
-  /** A precise timer: a timeout aimed early while far from the deadline, then loop turns up to it. */
-  private wait(entry: RealEntry): void {
+  /**
+   * A precise timer: a timeout aimed early while far from the deadline, then loop turns up to it.
+   * Never runs `fn` inside after() itself (`arming`), even with the deadline already past: the
+   * caller may be in the middle of a step (a Master_Down_Timer counted from an advert that waited in
+   * the socket longer than the interval), and a timer callback is always a turn of its own.
+   */
+  private wait(entry: RealEntry, arming = false): void {
     const remaining = entry.deadline - this.now();
+    if (remaining <= 0 && arming) {
+      entry.timeout = undefined;
+      entry.immediate = setImmediate(() => this.wait(entry));
+      return;
+    }
     if (remaining <= 0) {
       entry.timeout = undefined;
       entry.immediate = undefined;

@@ -30,4 +30,12 @@ export interface ReceivedVrrpPacket extends VrrpPacket {
 export interface VrrpTransport {
   send(pkt: VrrpPacket): void;
   readonly receive$: Observable<ReceivedVrrpPacket>;
+  /**
+   * Hand every packet already received (waiting in a socket behind a busy loop) to `receive$` now,
+   * synchronously. A transport whose packets carry their receive time (`at`) from the kernel has
+   * them: a Master_Down_Timer counted from `at` may expire while a newer advert still waits unread,
+   * and the engine drains before it acts on that expiry. Optional: the simulated LAN delivers each
+   * packet at its own time and has nothing waiting.
+   */
+  drain?(): void;
 }

@@ -248,6 +248,21 @@ describe('RealTimeScheduler', () => {
     expect(order).toEqual(['a', 'b']);
     expect(s.now() - t0).toBeGreaterThanOrEqual(9);
   });
+
+  it('never runs a timer inside after() or rearm(), even a precise one whose deadline has passed', async () => {
+    // A Master_Down_Timer counted from an advert that waited in the socket longer than the interval
+    // is armed with its deadline behind: running it right there would re-enter the step arming it.
+    const s = new RealTimeScheduler();
+    const ran: string[] = [];
+    s.after(-5, () => ran.push('past'), { precise: true });
+    s.after(0, () => ran.push('zero'), { precise: true });
+    const h = s.after(50, () => ran.push('moved'), { precise: true });
+    s.rearm(h, -1);
+    expect(ran).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    await new Promise((r) => setImmediate(r));
+    expect(ran).toEqual(['past', 'zero', 'moved']);
+  });
 });
 
 describe('MemoryJournal', () => {

@@ -28,7 +28,14 @@ class HandTransport implements VrrpTransport {
   readonly rx = new Subject<ReceivedVrrpPacket>();
   readonly receive$ = this.rx.asObservable();
   readonly sent: VrrpPacket[] = [];
+  /** Packets received (their `at` set) but not yet read: a socket's backlog, for drain(). */
+  readonly queued: ReceivedVrrpPacket[] = [];
+  drains = 0;
   constructor(private readonly trace: string[]) {}
+  drain(): void {
+    this.drains++;
+    for (const p of this.queued.splice(0)) this.rx.next(p);
+  }
   send(pkt: VrrpPacket): void {
     this.sent.push(pkt);
     this.trace.push(`advert priority ${pkt.payload[2]}`);
@@ -141,7 +148,11 @@ function lab(journal: EngineJournal, scheduler: Scheduler = new VirtualScheduler
   /** The master's advert, received at `at` (handed to the engine now, possibly later than that). */
   const receive = (at: number): void =>
     transport.rx.next({ ifname: 'eth0', family: 'ipv4', src: MASTER, dst: '224.0.0.18', ttl: 255, payload: masterAdvert, at });
-  return { engine, scheduler: scheduler as VirtualScheduler, transport, trace, receive };
+  /** The master's advert, received at `at` but left unread in the socket. */
+  const queue = (at: number): void => {
+    transport.queued.push({ ifname: 'eth0', family: 'ipv4', src: MASTER, dst: '224.0.0.18', ttl: 255, payload: masterAdvert, at });
+  };
+  return { engine, scheduler: scheduler as VirtualScheduler, transport, trace, receive, queue };
 }
 
 const timerInputs = (records: readonly EventRecord[]) =>
@@ -162,6 +173,26 @@ describe('takeover latency', () => {
     scheduler.runUntil(1990 + MASTER_DOWN_MS);
     expect(engine.state('VI_1')).toBe('MASTER');
     expect(timerInputs(journal.events()).at(-1)!.monoTime).toBe(1990 + MASTER_DOWN_MS);
+  });
+
+  it('hears the adverts still waiting in the socket before acting on a Master_Down_Timer expiry', () => {
+    const journal = new MemoryJournal();
+    const { engine, scheduler, transport, receive, queue } = lab(journal);
+    engine.start();
+    scheduler.runUntil(1000);
+    receive(1000);
+    // The master's next advert reached the host at 2000 but waits unread (a busy loop, a backlog).
+    queue(2000);
+    scheduler.runUntil(1000 + MASTER_DOWN_MS);
+    expect(transport.drains).toBe(1);
+    expect(engine.state('VI_1')).toBe('BACKUP');
+    // Counted from the advert's own receive time, the master is down 3609.375 ms after 2000.
+    scheduler.runUntil(2000 + MASTER_DOWN_MS - 0.001);
+    expect(engine.state('VI_1')).toBe('BACKUP');
+    scheduler.runUntil(2000 + MASTER_DOWN_MS);
+    expect(transport.drains).toBe(2);
+    expect(engine.state('VI_1')).toBe('MASTER');
+    expect(timerInputs(journal.events()).at(-1)!.monoTime).toBe(2000 + MASTER_DOWN_MS);
   });
 
   it('arms Master_Down_Timer precise and shortened by the time the advert waited, the advert timer at exactly its interval', () => {

@@ -130,6 +130,17 @@ async function handle(cmd: Cmd): Promise<unknown> {
       const before = transport.stats.received;
       return await new Promise((resolve) => setImmediate(() => setImmediate(() => resolve({ receivedInOneTurn: transport.stats.received - before }))));
     }
+    case 'hold-then-drain': {
+      // Keep the event loop busy for `ms` (datagrams queue up), then drain() before any loop turn:
+      // how many it handed over synchronously.
+      const end = Date.now() + (cmd['ms'] as number);
+      while (Date.now() < end) {
+        /* busy: the loop is held */
+      }
+      const before = transport.stats.received;
+      transport.drain();
+      return { receivedByDrain: transport.stats.received - before };
+    }
     case 'hold': {
       // Keep the event loop busy for `ms`; when it started and ended, on the transport's clock.
       const start = now();

@@ -194,4 +194,11 @@ describe('bursts (50 instances at 10 ms: 5,000 adverts/s)', () => {
     // One readable event reads the whole backlog (up to its batch of 64), not 1 datagram.
     expect(r.receivedInOneTurn).toBe(50);
   });
+
+  it('drain() hands over the whole backlog at once, past the 64 a readable wake-up reads', async () => {
+    const held = b.call('hold-then-drain', { ms: 400 });
+    await new Promise((r) => setTimeout(r, 100)); // b is now inside its busy hold
+    expect(await a.call('send-burst', { ifname: 'eth0', src: '192.0.2.1', dst: '224.0.0.18', advert: v2Advert(62, 150), count: 200 })).toEqual({ sentBeforeReturn: 200 });
+    expect(await held).toEqual({ receivedByDrain: 200 });
+  });
 });

@@ -37,6 +37,8 @@ export interface Raw4Socket {
   setOption(level: number, name: number, value: number | Uint8Array): void;
   /** Send a whole IPv4 packet (IP_HDRINCL) to `dst` (4 bytes); bytes sent, or throws with `code`. */
   send(packet: Uint8Array, dst: Uint8Array): number;
+  /** Deliver every datagram already queued to onMessage now, synchronously; returns how many. */
+  drain(): number;
   close(): void;
 }
 
@@ -44,6 +46,8 @@ export interface Raw6Socket {
   setOption(level: number, name: number, value: number | Uint8Array): void;
   /** Returns bytes sent; throws an Error with `code` (errno name) on failure. */
   send(payload: Uint8Array, dst: Uint8Array, src?: Uint8Array, hopLimit?: number): number;
+  /** Deliver every datagram already queued to onMessage now, synchronously; returns how many. */
+  drain(): number;
   close(): void;
 }
 

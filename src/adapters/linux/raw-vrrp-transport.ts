@@ -262,6 +262,18 @@ export class RawVrrpTransport implements VrrpTransport {
     this.errors.next({ ifname: pkt.ifname, family: pkt.family, op: 'send', message, ...(code ? { code } : {}) });
   }
 
+  /** Every datagram already queued on our sockets, to `receive$` now (VrrpTransport.drain). */
+  drain(): void {
+    for (const ep of [...this.endpoints.values()]) {
+      if (this.closed) return;
+      try {
+        ep.socket.drain();
+      } catch {
+        // A socket closed meanwhile has nothing to give.
+      }
+    }
+  }
+
   /** Send one advert; `pkt.ttl` (default 255) becomes the TTL / hop limit on the wire. */
   send(pkt: VrrpPacket): void {
     const ep = this.endpoints.get(RawVrrpTransport.key(pkt.ifname, pkt.family));
