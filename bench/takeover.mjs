@@ -3,11 +3,12 @@
  * Takeover and resource bench: keepalived-ts (compiled, dist/) vs the real keepalived, in one lab.
  *
  *   npm run build && node bench/takeover.mjs [--reps-v2 N] [--reps-v3 N] [--window S] [--json FILE]
- *       [--res CASE,...] [--profile-ours DIR]
+ *       [--res CASE,...] [--profile-ours DIR] [--threads]
  *
  * --res runs only the named resource cases (e.g. --res 255,50@10ms; names: 1, 50, 255, 50@10ms);
- * --profile-ours DIR writes a V8 CPU profile of every process of ours (node --cpu-prof, via
- * NODE_OPTIONS) into DIR/<daemon id>/ when it stops (SIGTERM: a graceful stop, so profiles get written).
+ * --threads logs the CPU of every thread of both daemons over each resource window;
+ * --profile-ours DIR writes a V8 CPU profile of every process of ours (node --cpu-prof; the children
+ * inherit it) into DIR/<daemon id>/ when it stops (SIGTERM: a graceful stop, so profiles get written).
  *
  * Root only. Lab: namespaces `kts-bench-<pid>-{sw,a,b,c}`; the bridge `br` lives in `sw` (stp 0,
  * forward_delay 0, mcast_snooping 0), hosts a (192.0.2.1, priority 150), b (192.0.2.2, priority 100)
@@ -38,6 +39,7 @@ const JSON_OUT = opt('--json', undefined);
 const KEEP = args.includes('--keep-tmp');
 const RES_ONLY = opt('--res', undefined)?.split(',');
 const PROFILE_DIR = opt('--profile-ours', undefined);
+const THREADS = args.includes('--threads');
 
 const PREFIX = `kts-bench-${process.pid}-`;
 const NS = { sw: `${PREFIX}sw`, a: `${PREFIX}a`, b: `${PREFIX}b`, c: `${PREFIX}c` };
@@ -88,10 +90,10 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 }
 
 /** Start argv inside a namespace, in a process group of its own; output to a file. */
-function start(ns, argv, outName, env = process.env) {
+function start(ns, argv, outName) {
   const fd = openSync(join(dir, outName), 'a');
   // `ip netns exec` execs the command, so the pid we get is the program's own.
-  const proc = spawn('ip', ['netns', 'exec', ns, ...argv], { detached: true, stdio: ['ignore', fd, fd], cwd: ROOT, env });
+  const proc = spawn('ip', ['netns', 'exec', ns, ...argv], { detached: true, stdio: ['ignore', fd, fd], cwd: ROOT });
   closeSync(fd);
   groups.add(proc.pid);
   const exited = new Promise((r) => proc.once('exit', (code, signal) => r({ code, signal })));
@@ -153,14 +155,39 @@ function groupUsage(pgid) {
   let rss = 0;
   let maxRss = 0;
   const pids = groupPids(pgid);
+  /** --threads: user and system ticks per thread ("pid/tid comm"), to say where a group's CPU goes. */
+  const threads = new Map();
   for (const pid of pids) {
     const st = procStat(pid);
     if (!st) continue;
     ticks += st.ticks;
     rss += st.rss;
     maxRss = Math.max(maxRss, st.rss);
+    if (!THREADS) continue;
+    try {
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const t = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const comm = t.slice(t.indexOf('(') + 1, t.lastIndexOf(')'));
+        const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
+        threads.set(`${pid}/${tid} ${comm}`, { user: Number(f[11]), sys: Number(f[12]) });
+      }
+    } catch {
+      /* gone */
+    }
   }
-  return { ticks, rss, maxRss, procs: pids.length };
+  return { ticks, rss, maxRss, procs: pids.length, threads };
+}
+
+/** Per-thread CPU % between two groupUsage readings (only threads that used any). */
+function threadShares(u0, u1, secs) {
+  const out = [];
+  for (const [k, b] of u1.threads) {
+    const a = u0.threads.get(k) ?? { user: 0, sys: 0 };
+    const user = (100 * (b.user - a.user)) / CLK_TCK / secs;
+    const sys = (100 * (b.sys - a.sys)) / CLK_TCK / secs;
+    if (user + sys > 0) out.push(`${k} user ${user.toFixed(1)} % sys ${sys.toFixed(1)} %`);
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------- the lab
@@ -287,6 +314,8 @@ setInterval(() => s.send('kts-bench', 9, '${VIP}'), 5);`;
 const manyVip = (vrid) => (vrid <= 254 ? `198.51.100.${vrid}` : `203.0.113.${vrid - 254}`);
 
 let serial = 0;
+/** --profile-ours: node's own flags (the daemon's children inherit them: fork passes execArgv on). */
+const profileArgs = (id) => (PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, id)}`]);
 /** One daemon of `impl` ('ours' | 'keepalived') on host h. Both run VRRP only (-P), logging to a file. */
 function startDaemon(impl, h, text) {
   const id = `${impl}-${h}-${serial++}`;
@@ -295,13 +324,9 @@ function startDaemon(impl, h, text) {
   const pids = ['-p', join(dir, `${id}.pid`), '-r', join(dir, `${id}.vrrp.pid`), '-c', join(dir, `${id}.check.pid`)];
   const argv =
     impl === 'ours'
-      ? ['node', join(ROOT, 'bin/keepalived-ts.js'), '-f', cf, '-n', '-l', '-P', ...pids, '--log-dir', join(dir, `${id}.events`)]
+      ? ['node', ...profileArgs(id), join(ROOT, 'bin/keepalived-ts.js'), '-f', cf, '-n', '-l', '-P', ...pids, '--log-dir', join(dir, `${id}.events`)]
       : ['/usr/sbin/keepalived', '-f', cf, '-n', '-l', '-P', ...pids];
-  const env =
-    impl === 'ours' && PROFILE_DIR !== undefined
-      ? { ...process.env, NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(PROFILE_DIR, id)}` }
-      : process.env;
-  const p = start(NS[h], argv, `${id}.log`, env);
+  const p = start(NS[h], argv, `${id}.log`);
   p.vrrpPidFile = join(dir, `${id}.vrrp.pid`);
   return p;
 }
@@ -410,6 +435,9 @@ async function resources(impl, c) {
     await sleep(WINDOW_S * 1000);
     const u1 = { a: groupUsage(a.pid), b: groupUsage(b.pid), t: performance.now() };
     const secs = (u1.t - u0.t) / 1000;
+    if (THREADS) {
+      for (const [who, k] of [['master', 'a'], ['backup', 'b']]) log(`${impl} ${c.name} ${who} threads:`, threadShares(u0[k], u1[k], secs).join('; '));
+    }
     const pk = readPackets(r);
     // False takeover: the backup advertising at all while the master runs (b starts as BACKUP and a
     // never stops here). Counted per episode: a b advert whose VRID's previous advert was a's.
