@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdint.h>
+#include <sys/timerfd.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -520,6 +521,152 @@ static napi_value raw6_send(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* ---- MonoTimer: one CLOCK_MONOTONIC timerfd on the main loop ---- */
+
+/*
+ * new MonoTimer(onExpire): a kernel timer (timerfd, CLOCK_MONOTONIC — what keepalived's timer thread
+ * uses) polled by the main loop. arm(delayMs) sets it to expire delayMs from now (a fraction of a ms
+ * counts; <= 0 expires at once, on a loop turn of its own); disarm(); close(). onExpire() runs once
+ * per expiry. The poll handle keeps the loop alive only while armed.
+ */
+typedef struct {
+  napi_env env;
+  int fd;
+  uv_poll_t *poll; /* NULL once closed */
+  napi_ref on_expire;
+  napi_async_context async_ctx;
+} mono_t;
+
+static void mono_close(mono_t *t) {
+  if (t->poll) {
+    uv_poll_stop(t->poll);
+    uv_close((uv_handle_t *)t->poll, on_poll_closed);
+    t->poll = NULL;
+  }
+  if (t->fd >= 0) {
+    close(t->fd);
+    t->fd = -1;
+  }
+  if (t->on_expire) {
+    napi_delete_reference(t->env, t->on_expire);
+    t->on_expire = NULL;
+  }
+}
+
+static void mono_finalize(napi_env env, void *data, void *hint) {
+  (void)hint;
+  mono_t *t = data;
+  mono_close(t);
+  if (t->async_ctx) napi_async_destroy(env, t->async_ctx);
+  free(t);
+}
+
+static void on_mono(uv_poll_t *h, int status, int events) {
+  (void)status;
+  (void)events;
+  mono_t *t = h->data;
+  uint64_t expirations;
+  if (read(t->fd, &expirations, sizeof expirations) != (ssize_t)sizeof expirations) return; /* EAGAIN: not ours */
+  uv_unref((uv_handle_t *)t->poll);
+  napi_env env = t->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, recv, result;
+  if (t->on_expire && napi_get_reference_value(env, t->on_expire, &cb) == napi_ok && cb) {
+    napi_get_global(env, &recv);
+    if (napi_make_callback(env, t->async_ctx, recv, cb, 0, NULL, &result) == napi_pending_exception) {
+      napi_value exc;
+      napi_get_and_clear_last_exception(env, &exc);
+      napi_fatal_exception(env, exc);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static mono_t *mono_unwrap(napi_env env, napi_callback_info info, size_t *argc, napi_value *argv) {
+  napi_value self;
+  mono_t *t = NULL;
+  napi_get_cb_info(env, info, argc, argv, &self, NULL);
+  if (napi_unwrap(env, self, (void **)&t) != napi_ok || !t) {
+    throw_type(env, "MonoTimer: not a timer");
+    return NULL;
+  }
+  return t;
+}
+
+static napi_value mono_new(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], self, resource_name;
+  napi_valuetype type;
+  napi_get_cb_info(env, info, &argc, argv, &self, NULL);
+  if (argc < 1 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_function) return throw_type(env, "MonoTimer(onExpire)");
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "MonoTimer: timerfd_create", errno);
+  mono_t *t = calloc(1, sizeof *t);
+  if (!t) {
+    close(fd);
+    return throw_errno(env, "MonoTimer", ENOMEM);
+  }
+  t->env = env;
+  t->fd = fd;
+  t->poll = malloc(sizeof *t->poll);
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  if (!t->poll || uv_poll_init(loop, t->poll, fd) != 0) {
+    free(t->poll);
+    t->poll = NULL;
+    mono_close(t);
+    free(t);
+    return throw_errno(env, "MonoTimer: uv_poll_init", EINVAL);
+  }
+  t->poll->data = t;
+  napi_create_reference(env, argv[0], 1, &t->on_expire);
+  napi_create_string_utf8(env, "kts_net.MonoTimer", NAPI_AUTO_LENGTH, &resource_name);
+  napi_async_init(env, NULL, resource_name, &t->async_ctx);
+  uv_poll_start(t->poll, UV_READABLE, on_mono);
+  uv_unref((uv_handle_t *)t->poll);
+  napi_wrap(env, self, t, mono_finalize, NULL, NULL);
+  return self;
+}
+
+static napi_value mono_arm(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  mono_t *t = mono_unwrap(env, info, &argc, argv);
+  double ms;
+  if (!t) return NULL;
+  if (t->fd < 0) return throw_errno(env, "MonoTimer.arm", EBADF);
+  if (argc < 1 || napi_get_value_double(env, argv[0], &ms) != napi_ok) return throw_type(env, "arm(delayMs)");
+  /* it_value 0 would disarm: a deadline now or past expires 1 ns on, on the loop's next poll. */
+  int64_t ns = ms > 0 ? (int64_t)(ms * 1e6) : 0;
+  if (ns < 1) ns = 1;
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  its.it_value.tv_sec = (time_t)(ns / 1000000000);
+  its.it_value.tv_nsec = (long)(ns % 1000000000);
+  if (timerfd_settime(t->fd, 0, &its, NULL) < 0) return throw_errno(env, "MonoTimer.arm", errno);
+  uv_ref((uv_handle_t *)t->poll);
+  return NULL;
+}
+
+static napi_value mono_disarm(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  mono_t *t = mono_unwrap(env, info, &argc, NULL);
+  if (!t || t->fd < 0) return NULL;
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  timerfd_settime(t->fd, 0, &its, NULL);
+  uv_unref((uv_handle_t *)t->poll);
+  return NULL;
+}
+
+static napi_value mono_close_js(napi_env env, napi_callback_info info) {
+  size_t argc = 0;
+  mono_t *t = mono_unwrap(env, info, &argc, NULL);
+  if (t) mono_close(t);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_value fn, cls;
   napi_create_function(env, "packetSend", NAPI_AUTO_LENGTH, packet_send, NULL, &fn);
@@ -540,6 +687,13 @@ static napi_value init(napi_env env, napi_value exports) {
   };
   napi_define_class(env, "Raw6Socket", NAPI_AUTO_LENGTH, raw6_new, NULL, sizeof methods6 / sizeof methods6[0], methods6, &cls);
   napi_set_named_property(env, exports, "Raw6Socket", cls);
+  napi_property_descriptor methodsT[] = {
+      {"arm", NULL, mono_arm, NULL, NULL, NULL, napi_default_method, NULL},
+      {"disarm", NULL, mono_disarm, NULL, NULL, NULL, napi_default_method, NULL},
+      {"close", NULL, mono_close_js, NULL, NULL, NULL, napi_default_method, NULL},
+  };
+  napi_define_class(env, "MonoTimer", NAPI_AUTO_LENGTH, mono_new, NULL, sizeof methodsT / sizeof methodsT[0], methodsT, &cls);
+  napi_set_named_property(env, exports, "MonoTimer", cls);
   return exports;
 }
 

@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Subject, Subscription } from 'rxjs';
 import type { KeepalivedConfig, VrrpInstance, VrrpScript, VrrpSyncGroup } from '../config/types.js';
-import { GarpSender, LinkMonitor, linkStateOf, RouteNetlink, VipNetlink, VmacNetlink, interfaceLookup, openRawVrrpTransport, type RawVrrpTransport, type TransportEndpointSpec } from '../adapters/linux/index.js';
+import { GarpSender, LinkMonitor, linkStateOf, RouteNetlink, VipNetlink, VmacNetlink, interfaceLookup, kernelTimerFactory, openRawVrrpTransport, type RawVrrpTransport, type TransportEndpointSpec } from '../adapters/linux/index.js';
 import { NotifyRunner } from '../adapters/scripts/notify-runner.js';
 import { SmtpAlerter, smtpAlertConfig } from '../adapters/scripts/smtp-alert.js';
 import { VrrpNotifier } from '../adapters/scripts/vrrp-notifier.js';
@@ -207,7 +207,9 @@ export class VrrpProcess {
       log.error(`cannot read the event log's tail in ${dir}: ${(e as Error).message}`);
     }
     journal.writeConfig(JSON.parse(stable(config)) as unknown, opts.programVersion ?? 'keepalived-ts');
-    const scheduler = new RealTimeScheduler();
+    // Master_Down_Timer's last stretch on a kernel timer (timerfd), as keepalived's timers are.
+    const kernelTimer = kernelTimerFactory();
+    const scheduler = new RealTimeScheduler(kernelTimer ? { kernelTimer } : {});
     const { transport, failures } = await openRawVrrpTransport(() => scheduler.now(), []);
     for (const f of failures) log.error(f.message);
     const p = new VrrpProcess(opts, scheduler, journal, transport, vips, GarpSender.open());

@@ -263,7 +263,24 @@ interface RealEntry {
   immediate: ReturnType<typeof setImmediate> | undefined;
   fn: (() => void) | undefined;
   precise: boolean;
+  /** Waiting on the kernel timer for its last few ms (RealTimeScheduler's `stretch`). */
+  inStretch: boolean;
 }
+
+/**
+ * A kernel timer the daemon can hand the real-time scheduler (the kts_net addon's MonoTimer: a
+ * CLOCK_MONOTONIC timerfd on the main loop). One per scheduler; it calls back once per arm.
+ */
+export interface KernelTimer {
+  /** Expire `delayMs` from now (fractions count; <= 0: on the next loop turn). */
+  arm(delayMs: number): void;
+  disarm(): void;
+  close(): void;
+}
+export type KernelTimerFactory = (onExpire: () => void) => KernelTimer;
+
+/** How long a precise timer spins in loop turns once the kernel timer has woken it: its wake-up latency here. */
+const SPIN_MS = 0.3;
 
 /**
  * How early a precise timer's setTimeout is aimed, for `remaining` ms to go. Linux lets a poll /
@@ -292,6 +309,20 @@ function earlyByMs(remaining: number): number {
  */
 export class RealTimeScheduler implements Scheduler {
   private readonly origin = performance.now();
+  /** The kernel timer for precise timers' last stretch, when the daemon gave one. */
+  private readonly kernelTimer: KernelTimer | undefined;
+  /** Precise timers within `earlyByMs` of their deadline, waiting on the kernel timer. */
+  private readonly stretch = new Set<RealEntry>();
+
+  /**
+   * `kernelTimer`: a precise timer's last few ms (after the early setTimeout) are waited on this
+   * kernel timer, aimed SPIN_MS before the deadline, then in loop turns. Without it they are all
+   * loop turns: ≈ 5 ms of a spinning process at every takeover, and measured expiries came 0.2–2.9 ms
+   * late on the wire bench when the spinning process lost the CPU (bench/README.md).
+   */
+  constructor(opts: { kernelTimer?: KernelTimerFactory } = {}) {
+    this.kernelTimer = opts.kernelTimer?.(() => this.onKernelTimer());
+  }
 
   now(): number {
     return performance.now() - this.origin;
@@ -303,7 +334,7 @@ export class RealTimeScheduler implements Scheduler {
 
   after(delayMs: number, fn: () => void, opts?: TimerOptions): TimerHandle {
     const delay = delayMs > 0 ? delayMs : 0;
-    const entry: RealEntry = { deadline: this.now() + delay, timeout: undefined, immediate: undefined, fn, precise: opts?.precise === true };
+    const entry: RealEntry = { deadline: this.now() + delay, timeout: undefined, immediate: undefined, fn, precise: opts?.precise === true, inStretch: false };
     if (entry.precise) this.wait(entry, true);
     else {
       entry.timeout = setTimeout(() => {
@@ -337,14 +368,46 @@ export class RealTimeScheduler implements Scheduler {
     if (remaining > early) {
       entry.immediate = undefined;
       entry.timeout = setTimeout(() => this.wait(entry), Math.floor(remaining - early));
+    } else if (this.kernelTimer !== undefined && remaining > SPIN_MS) {
+      entry.timeout = undefined;
+      entry.immediate = undefined;
+      entry.inStretch = true;
+      this.stretch.add(entry);
+      this.armKernelTimer();
     } else {
       entry.timeout = undefined;
       entry.immediate = setImmediate(() => this.wait(entry));
     }
   }
 
+  /** Aim the kernel timer SPIN_MS before the earliest deadline in the stretch. */
+  private armKernelTimer(): void {
+    let earliest = Infinity;
+    for (const e of this.stretch) if (e.deadline < earliest) earliest = e.deadline;
+    if (earliest === Infinity) this.kernelTimer!.disarm();
+    else this.kernelTimer!.arm(earliest - SPIN_MS - this.now());
+  }
+
+  /** The kernel timer woke us: the timers within SPIN_MS of their deadline go on in loop turns. */
+  private onKernelTimer(): void {
+    const now = this.now();
+    for (const e of [...this.stretch]) {
+      if (e.deadline - now > SPIN_MS + 0.01) continue;
+      this.stretch.delete(e);
+      e.inStretch = false;
+      this.wait(e);
+    }
+    if (this.stretch.size > 0) this.armKernelTimer();
+  }
+
   cancel(handle: TimerHandle): boolean {
     const entry = handle as RealEntry;
+    if (entry.inStretch) {
+      // The kernel timer may stay aimed at it: its expiry then finds nothing to do.
+      this.stretch.delete(entry);
+      entry.inStretch = false;
+      return true;
+    }
     if (entry.timeout === undefined && entry.immediate === undefined) return false;
     if (entry.timeout !== undefined) clearTimeout(entry.timeout);
     if (entry.immediate !== undefined) clearImmediate(entry.immediate);
@@ -357,5 +420,11 @@ export class RealTimeScheduler implements Scheduler {
     const entry = handle as RealEntry;
     if (!this.cancel(entry) || entry.fn === undefined) return undefined;
     return this.after(delayMs, entry.fn, { precise: entry.precise });
+  }
+
+  /** Let go of the kernel timer (the scheduler's timers are the caller's to cancel). */
+  close(): void {
+    this.stretch.clear();
+    this.kernelTimer?.close();
   }
 }

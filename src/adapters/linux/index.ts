@@ -24,7 +24,7 @@ export type { GarpTarget, SendResult } from './garp.js';
 export { LinkMonitor, interfaceLookup, linkStateOf } from './link-monitor.js';
 export type { InterfaceLookup, LinkEvent, LinkState } from './link-monitor.js';
 export type { AddressInfo, LinkInfo } from './rtnetlink.js';
-export { loadNative } from './native.js';
+export { kernelTimerFactory, loadNative } from './native.js';
 export type { KtsNet, NativeLoad, Raw6Socket } from './native.js';
 export { VmacNetlink, vmacName, macvlanLinkInfo, MACVLAN_MODE_PRIVATE } from './vmac-netlink.js';
 export type { VmacResult, VmacSpec } from './vmac-netlink.js';

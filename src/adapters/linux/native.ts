@@ -56,6 +56,19 @@ export interface KtsNet {
   packetSend(ifindex: number, frame: Uint8Array): number;
   Raw4Socket: new (ifname: string, ifindex: number, protocol: number, onMessage: Raw4MessageCallback) => Raw4Socket;
   Raw6Socket: new (ifname: string, ifindex: number, protocol: number, onMessage: Raw6MessageCallback) => Raw6Socket;
+  /** A CLOCK_MONOTONIC timerfd on the main loop: arm(delayMs), disarm(), close(); onExpire once per arm. */
+  MonoTimer: new (onExpire: () => void) => { arm(delayMs: number): void; disarm(): void; close(): void };
+}
+
+/**
+ * The addon's kernel timer for the real-time scheduler's precise timers (RealTimeScheduler's
+ * `kernelTimer`), or undefined without the addon (the scheduler then waits in loop turns).
+ */
+export function kernelTimerFactory(): ((onExpire: () => void) => { arm(delayMs: number): void; disarm(): void; close(): void }) | undefined {
+  const n = loadNative();
+  if (!n.ok) return undefined;
+  const addon = n.addon;
+  return (onExpire) => new addon.MonoTimer(onExpire);
 }
 
 export type NativeLoad = { ok: true; addon: KtsNet } | { ok: false; error: string };
