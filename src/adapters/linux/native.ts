@@ -1,6 +1,7 @@
 /**
  * Loader for the small N-API addon in native/ (kts_net.node): AF_PACKET frame send, and IPv4 / IPv6
- * raw sockets that report each datagram's kernel receive time (and, for IPv6, the hop limit).
+ * raw sockets that report each datagram's kernel receive time (and, for IPv6, the hop limit), and a
+ * CLOCK_MONOTONIC timerfd (MonoTimer) for the real-time scheduler's precise timers.
  * Loaded lazily, so code that never sends a GARP or opens a VRRP socket runs without it; a missing
  * build is a typed error, not a throw at import time.
  *
