@@ -120,21 +120,38 @@ static const char *class_name(const raw_t *s) { return s->family == AF_INET ? "R
 
 static void on_poll_closed(uv_handle_t *h) { free(h); }
 
-static void raw_close(raw_t *s) {
-  if (s->poll) {
-    uv_poll_stop(s->poll);
-    uv_close((uv_handle_t *)s->poll, on_poll_closed);
-    s->poll = NULL;
+/* What a raw socket and a MonoTimer share: a polled fd and a JS callback. Lets go of all three. */
+static void close_polled(napi_env env, uv_poll_t **poll, int *fd, napi_ref *callback) {
+  if (*poll) {
+    uv_poll_stop(*poll);
+    uv_close((uv_handle_t *)*poll, on_poll_closed);
+    *poll = NULL;
   }
-  if (s->fd >= 0) {
-    close(s->fd);
-    s->fd = -1;
+  if (*fd >= 0) {
+    close(*fd);
+    *fd = -1;
   }
-  if (s->on_message) {
-    napi_delete_reference(s->env, s->on_message);
-    s->on_message = NULL;
+  if (*callback) {
+    napi_delete_reference(env, *callback);
+    *callback = NULL;
   }
 }
+
+/* Calls callback(...args) from the loop; an exception thrown there is reported as an uncaught
+ * exception, like any other event callback's. */
+static void call_js(napi_env env, napi_async_context ctx, napi_ref callback, size_t argc, napi_value *args) {
+  napi_value cb, recv, result;
+  if (!callback || napi_get_reference_value(env, callback, &cb) != napi_ok || !cb) return;
+  /* MakeCallback needs an object receiver; the global object, as for a plain function call. */
+  napi_get_global(env, &recv);
+  if (napi_make_callback(env, ctx, recv, cb, argc, args, &result) == napi_pending_exception) {
+    napi_value exc;
+    napi_get_and_clear_last_exception(env, &exc);
+    napi_fatal_exception(env, exc);
+  }
+}
+
+static void raw_close(raw_t *s) { close_polled(s->env, &s->poll, &s->fd, &s->on_message); }
 
 static napi_value copy_buffer(napi_env env, const void *data, size_t len) {
   napi_value b;
@@ -143,20 +160,8 @@ static napi_value copy_buffer(napi_env env, const void *data, size_t len) {
   return b;
 }
 
-/* Calls onMessage(...args); an exception thrown there is reported as an uncaught exception, like
- * any other event callback's. */
-static void deliver(raw_t *s, size_t argc, napi_value *args) {
-  napi_env env = s->env;
-  napi_value cb, recv, result;
-  if (!s->on_message || napi_get_reference_value(env, s->on_message, &cb) != napi_ok || !cb) return;
-  /* MakeCallback needs an object receiver; the global object, as for a plain function call. */
-  napi_get_global(env, &recv);
-  if (napi_make_callback(env, s->async_ctx, recv, cb, argc, args, &result) == napi_pending_exception) {
-    napi_value exc;
-    napi_get_and_clear_last_exception(env, &exc);
-    napi_fatal_exception(env, exc);
-  }
-}
+/* Calls onMessage(...args). */
+static void deliver(raw_t *s, size_t argc, napi_value *args) { call_js(s->env, s->async_ctx, s->on_message, argc, args); }
 
 /* A recvmsg failure as an Error with `code`, for onMessage's first argument. */
 static napi_value errno_error(napi_env env, int err) {
@@ -537,21 +542,7 @@ typedef struct {
   napi_async_context async_ctx;
 } mono_t;
 
-static void mono_close(mono_t *t) {
-  if (t->poll) {
-    uv_poll_stop(t->poll);
-    uv_close((uv_handle_t *)t->poll, on_poll_closed);
-    t->poll = NULL;
-  }
-  if (t->fd >= 0) {
-    close(t->fd);
-    t->fd = -1;
-  }
-  if (t->on_expire) {
-    napi_delete_reference(t->env, t->on_expire);
-    t->on_expire = NULL;
-  }
-}
+static void mono_close(mono_t *t) { close_polled(t->env, &t->poll, &t->fd, &t->on_expire); }
 
 static void mono_finalize(napi_env env, void *data, void *hint) {
   (void)hint;
@@ -571,15 +562,7 @@ static void on_mono(uv_poll_t *h, int status, int events) {
   napi_env env = t->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
-  napi_value cb, recv, result;
-  if (t->on_expire && napi_get_reference_value(env, t->on_expire, &cb) == napi_ok && cb) {
-    napi_get_global(env, &recv);
-    if (napi_make_callback(env, t->async_ctx, recv, cb, 0, NULL, &result) == napi_pending_exception) {
-      napi_value exc;
-      napi_get_and_clear_last_exception(env, &exc);
-      napi_fatal_exception(env, exc);
-    }
-  }
+  call_js(env, t->async_ctx, t->on_expire, 0, NULL);
   napi_close_handle_scope(env, scope);
 }
 

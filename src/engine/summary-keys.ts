@@ -46,7 +46,7 @@ export function summaryKey(e: NewEvent): string | undefined {
   }
   if (e.kind === 'effect') {
     const action = e.data as VrrpAction;
-    return action.type === 'sendAdvert' || action.type === 'sendGarp' ? action.type : undefined;
+    return action.type === 'sendAdvert' ? SENT_ADVERT_KEY : action.type === 'sendGarp' ? 'sendGarp' : undefined;
   }
   return undefined;
 }

@@ -8,6 +8,9 @@
  * was most of a steady step's cost. Any other shape (a future xstate) falls back to the spread.
  */
 
+/** The optional fields of T: what a written-out context copy (patchedContext) must copy when present. */
+export type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
+
 /** xstate 5's machine snapshot fields, in createMachineSnapshot's order. */
 const SNAPSHOT_FIELDS = ['status', 'output', 'error', 'machine', 'context', '_nodes', 'value', 'tags', 'children', 'historyValue', 'matches', 'hasTag', 'can', 'getMeta', 'toJSON'];
 /** Whether xstate's snapshots have exactly those fields (checked once, on the first snapshot). */

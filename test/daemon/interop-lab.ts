@@ -5,6 +5,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { NetnsLab } from '../helpers/netns.js';
+import { tcpdumpListening } from '../helpers/tcpdump.js';
 import { main as replayMain } from '../../src/cli/replay.js';
 import { watched, type RunningDaemon } from './daemons.js';
 import { join } from 'node:path';
@@ -192,18 +193,8 @@ export async function captureHost(lab: NetnsLab, ns: string, filter: string, ifn
 async function capture(lab: NetnsLab, ns: string, ifname: string, filter: string, verbose: boolean): Promise<WireCapture> {
   const proc = lab.spawn(ns, ['tcpdump', '-i', ifname, '-tt', '-e', '-n', '-l', '--immediate-mode', ...(verbose ? ['-v'] : []), filter]);
   let out = '';
-  let err = '';
   proc.stdout?.on('data', (b: Buffer) => (out += b.toString()));
-  await new Promise<void>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`tcpdump did not start: ${err}`)), 10_000);
-    proc.stderr?.on('data', (b: Buffer) => {
-      err += b.toString();
-      if (err.includes('listening on')) {
-        clearTimeout(t);
-        res();
-      }
-    });
-  });
+  await tcpdumpListening(proc);
   return {
     lines: () => out.split('\n').filter((l) => l.length > 0),
     stop: () => {

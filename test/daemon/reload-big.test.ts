@@ -28,6 +28,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createLab, type NetnsLab } from '../helpers/netns.js';
+import { tcpdumpListening } from '../helpers/tcpdump.js';
 import { count, startDaemon, waitFor, type RunningDaemon } from './daemons.js';
 import { bigConfigText } from '../../bench/lib/big-config.mjs';
 
@@ -98,17 +99,7 @@ function largestGap(adverts: Advert[]): { ms: number; vrid: number; at: number }
 /** tcpdump on the bridge, packet-buffered (-U) into a pcap; resolves once it is listening. */
 async function captureBridge(file: string): Promise<() => Promise<void>> {
   const proc = lab.spawn(lab.switchNs, ['tcpdump', '-i', 'br0', '-nn', '-U', '-s', '128', '-w', file, 'ip proto 112']);
-  let err = '';
-  await new Promise<void>((res, rej) => {
-    const t = setTimeout(() => rej(new Error(`tcpdump did not start: ${err}`)), 10_000);
-    proc.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('listening on')) {
-        clearTimeout(t);
-        res();
-      }
-    });
-  });
+  await tcpdumpListening(proc);
   return async () => {
     if (proc.exitCode !== null || proc.signalCode !== null) return;
     const exited = new Promise((r) => proc.once('exit', r));

@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { JsonlProcess } from '../helpers/jsonl-process.js';
 import type { NetnsLab } from '../helpers/netns.js';
+import { tcpdumpListening } from '../helpers/tcpdump.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 
@@ -49,18 +50,7 @@ export class Capture {
   static async start(lab: NetnsLab, filter: string[]): Promise<Capture> {
     const proc = lab.spawn(lab.switchNs, ['tcpdump', '-i', 'br0', '-l', '-n', '-v', '-e', '--immediate-mode', ...filter]);
     const cap = new Capture(proc);
-    await new Promise<void>((res, rej) => {
-      let err = '';
-      const t = setTimeout(() => rej(new Error(`tcpdump did not start: ${err}`)), 10_000);
-      proc.stderr?.setEncoding('utf8');
-      proc.stderr?.on('data', (d: string) => {
-        err += d;
-        if (err.includes('listening on')) {
-          clearTimeout(t);
-          res();
-        }
-      });
-    });
+    await tcpdumpListening(proc);
     return cap;
   }
 

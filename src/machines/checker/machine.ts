@@ -23,7 +23,7 @@
  *   suspended, so the log stays quiet, and the first probe comes exactly one delay_loop later.)
  */
 import { setup, type SnapshotFrom } from 'xstate';
-import { withContext } from '../snapshot.js';
+import { withContext, type OptionalKeys } from '../snapshot.js';
 import { createPureStepper, type PureStepper } from '../vrrp/pure-step.js';
 import type {
   CheckerAction,
@@ -316,7 +316,6 @@ function patchedContext(ctx: CheckerContext, patch: Partial<CheckerContext>): Ch
   return Object.assign(c, patch);
 }
 
-type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 /** Compile-time list of CheckerContext's optional fields: patchedContext copies each of them. */
 const OPTIONAL_CONTEXT_FIELDS: Record<OptionalKeys<CheckerContext>, true> = { dynamicWeight: true, reason: true };
 void OPTIONAL_CONTEXT_FIELDS;

@@ -67,7 +67,7 @@ import {
   type VrrpEvent,
 } from './context.js';
 import { createPureStepper } from './pure-step.js';
-import { withContext } from '../snapshot.js';
+import { withContext, type OptionalKeys } from '../snapshot.js';
 import { deriveSettings, type VrrpSettings, type VrrpStepperOptions } from './settings.js';
 import { csToMs, masterDownIntervalMs, skewTimeMs } from './timers.js';
 
@@ -671,7 +671,6 @@ function patchedContext(ctx: VrrpContext, patch: Partial<VrrpContext>): VrrpCont
   return Object.assign(c, patch);
 }
 
-type OptionalKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? K : never }[keyof T];
 /** Compile-time list of VrrpContext's optional fields: patchedContext copies each of them. */
 const OPTIONAL_CONTEXT_FIELDS: Record<OptionalKeys<VrrpContext>, true> = { masterAddress: true, masterPriority: true };
 void OPTIONAL_CONTEXT_FIELDS;
