@@ -136,6 +136,9 @@ describe('the checker side of the daemon, on a kernel without IPVS', () => {
     rs1.send({ id: 3, status: 503 });
     const removals = count(daemon.output(), `Removing service [${RS1}]:tcp:${PORT} from VS [${VIP}]:tcp:${PORT}`);
     await waitFor('the removal', () => count(daemon.output(), `Removing service [${RS1}]:tcp:${PORT} from VS [${VIP}]:tcp:${PORT}`) > removals, 15_000);
+    // Its notify_down runs after the removal is logged: wait for its line before taking the baseline
+    // (a CI run once read the baseline first and then saw that very line "appear" after the reload).
+    await waitFor('notify_down', () => notifyLines().trim().split('\n').filter((l) => l === `down ${RS1}`).length === 2, 10_000);
     const notifies = notifyLines();
     const reloads = count(daemon.output(), 'Reload finished');
     const before = daemon.output().length;
