@@ -19,6 +19,8 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "steady_watch.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_packet.h>
@@ -113,6 +115,15 @@ typedef struct {
   uv_poll_t *poll; /* NULL once closed */
   napi_ref on_message;
   napi_async_context async_ctx;
+  /* Steady watches (steady_watch.h), one per VRID, and the timerfd that hands them over before a
+   * Master_Down_Timer would run out; onSteady gets their runs. */
+  steady_watch_t *watch[256];
+  int watches;
+  int watch_fd;
+  uv_poll_t *watch_poll;
+  napi_ref on_steady;
+  /* Inside drain_queue: a callback that asks for a drain gets none (buf holds the current datagram). */
+  bool draining;
   unsigned char buf[RECV_BUFFER];
 } raw_t;
 
@@ -151,7 +162,15 @@ static void call_js(napi_env env, napi_async_context ctx, napi_ref callback, siz
   }
 }
 
-static void raw_close(raw_t *s) { close_polled(s->env, &s->poll, &s->fd, &s->on_message); }
+static void raw_close(raw_t *s) {
+  close_polled(s->env, &s->poll, &s->fd, &s->on_message);
+  close_polled(s->env, &s->watch_poll, &s->watch_fd, &s->on_steady);
+  for (int v = 0; v < 256; v++) {
+    steady_watch_free(s->watch[v]);
+    s->watch[v] = NULL;
+  }
+  s->watches = 0;
+}
 
 static napi_value copy_buffer(napi_env env, const void *data, size_t len) {
   napi_value b;
@@ -199,13 +218,63 @@ static napi_value age_ns(napi_env env, const struct timespec *stamp) {
   return v;
 }
 
-/* Read up to `max` queued datagrams, each to onMessage; stop at EAGAIN. Returns how many were
- * delivered. A subscriber may close the socket from inside the callback: checked every round. */
+static int64_t mono_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* When a datagram with this kernel stamp arrived, on CLOCK_MONOTONIC (the stamp is CLOCK_REALTIME,
+ * which may be stepped: only the age is taken from it). Now without a stamp. */
+static int64_t arrival_mono_ns(const struct timespec *stamp) {
+  int64_t now = mono_ns();
+  if (!stamp) return now;
+  struct timespec rt;
+  clock_gettime(CLOCK_REALTIME, &rt);
+  int64_t age = (int64_t)(rt.tv_sec - stamp->tv_sec) * 1000000000LL + (int64_t)(rt.tv_nsec - stamp->tv_nsec);
+  return age > 0 ? now - age : now;
+}
+
+/* onSteady(vrid, count, firstAgeNs, lastAgeNs, maxGapNs, ended): a watch's run, its times as ages
+ * at this call (as ageNs is for a datagram). */
+static void deliver_run(raw_t *s, int vrid, steady_run_t run, bool ended) {
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  if (!s->on_steady || napi_open_handle_scope(env, &scope) != napi_ok) return;
+  int64_t now = mono_ns();
+  napi_value args[6];
+  napi_create_int32(env, vrid, &args[0]);
+  napi_create_uint32(env, run.count, &args[1]);
+  napi_create_double(env, (double)(now - run.first_ns), &args[2]);
+  napi_create_double(env, (double)(now - run.last_ns), &args[3]);
+  napi_create_double(env, (double)run.max_gap_ns, &args[4]);
+  napi_get_boolean(env, ended, &args[5]);
+  call_js(env, s->async_ctx, s->on_steady, 6, args);
+  napi_close_handle_scope(env, scope);
+}
+
+/* End the watch of `vrid`: taken out of the table first (onSteady may watch it again), then its
+ * last run to onSteady with ended = true. Returns whether there was one. */
+static bool end_watch(raw_t *s, int vrid) {
+  steady_watch_t *w = s->watch[vrid];
+  if (!w) return false;
+  s->watch[vrid] = NULL;
+  s->watches--;
+  steady_run_t run = steady_watch_take(w);
+  steady_watch_free(w);
+  deliver_run(s, vrid, run, true);
+  return true;
+}
+
+/* Read up to `max` queued datagrams, each to onMessage — or, when it is the advert a watch waits
+ * for, to that watch; stop at EAGAIN. Returns how many were read. A subscriber may close the
+ * socket from inside the callback: checked every round. */
 static uint32_t drain_queue(raw_t *s, uint32_t max) {
   napi_env env = s->env;
   napi_handle_scope scope;
   uint32_t delivered = 0;
-  if (napi_open_handle_scope(env, &scope) != napi_ok) return 0;
+  if (s->draining || napi_open_handle_scope(env, &scope) != napi_ok) return 0;
+  s->draining = true;
   for (uint32_t round = 0; round < max && s->fd >= 0 && s->poll; round++) {
     struct sockaddr_in6 from; /* large enough for a sockaddr_in too */
     union {
@@ -225,42 +294,78 @@ static uint32_t drain_queue(raw_t *s, uint32_t max) {
     /* Raw4Socket: (err, packet, ageNs); Raw6Socket: (err, payload, src, dst, hopLimit, ifindex, ageNs). */
     size_t argc = s->family == AF_INET ? 3 : 7;
     napi_value args[7];
-    for (size_t i = 0; i < argc; i++) napi_get_undefined(env, &args[i]);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) break;
+      for (size_t i = 0; i < argc; i++) napi_get_undefined(env, &args[i]);
       args[0] = errno_error(env, errno);
       deliver(s, argc, args);
       break;
     }
+    delivered++;
     struct timespec stamp_space;
     const struct timespec *stamp = rx_stamp(&msg, &stamp_space);
     size_t len = (size_t)n > sizeof s->buf ? sizeof s->buf : (size_t)n;
-    args[1] = copy_buffer(env, s->buf, len);
-    if (s->family == AF_INET) {
-      args[2] = age_ns(env, stamp);
-    } else {
-      int hop_limit = -1;
-      int ifindex = s->ifindex;
-      const struct in6_addr *dst = NULL;
+    int hop_limit = -1;
+    int ifindex = s->ifindex;
+    const struct in6_addr *dst6 = NULL;
+    if (s->family == AF_INET6) {
       for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != IPPROTO_IPV6) continue;
         if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
           memcpy(&hop_limit, CMSG_DATA(c), sizeof(int));
         } else if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
           struct in6_pktinfo *pi = (struct in6_pktinfo *)CMSG_DATA(c);
-          dst = &pi->ipi6_addr;
+          dst6 = &pi->ipi6_addr;
           ifindex = (int)pi->ipi6_ifindex;
         }
       }
+    }
+    if (s->watches > 0) {
+      /* The VRRP message, its VRID and the IP fields a watch compares. */
+      const unsigned char *vrrp = NULL, *src = NULL, *dst = NULL;
+      size_t vlen = 0;
+      int ttl = -1;
+      if (s->family == AF_INET) {
+        size_t ihl = (size_t)(s->buf[0] & 0x0f) * 4;
+        if (len >= 20 && ihl >= 20 && len >= ihl + 2) {
+          vrrp = s->buf + ihl;
+          vlen = len - ihl;
+          src = s->buf + 12;
+          dst = s->buf + 16;
+          ttl = s->buf[8];
+        }
+      } else if (len >= 2) {
+        vrrp = s->buf;
+        vlen = len;
+        src = (const unsigned char *)&from.sin6_addr;
+        dst = (const unsigned char *)dst6; /* NULL: never matches */
+        ttl = hop_limit;
+      }
+      steady_watch_t *w = vrrp ? s->watch[vrrp[1]] : NULL;
+      if (w) {
+        if (ifindex == s->ifindex && steady_watch_matches(w, src, dst, ttl, vrrp, vlen)) {
+          steady_watch_hear(w, arrival_mono_ns(stamp));
+          continue;
+        }
+        /* Something else for that VRID: the run so far first, then the datagram, in order. */
+        end_watch(s, vrrp[1]);
+        if (s->fd < 0 || !s->poll) break;
+      }
+    }
+    for (size_t i = 0; i < argc; i++) napi_get_undefined(env, &args[i]);
+    args[1] = copy_buffer(env, s->buf, len);
+    if (s->family == AF_INET) {
+      args[2] = age_ns(env, stamp);
+    } else {
       args[2] = copy_buffer(env, &from.sin6_addr, 16);
-      if (dst) args[3] = copy_buffer(env, dst, 16);
+      if (dst6) args[3] = copy_buffer(env, dst6, 16);
       napi_create_int32(env, hop_limit, &args[4]);
       napi_create_int32(env, ifindex, &args[5]);
       args[6] = age_ns(env, stamp);
     }
     deliver(s, argc, args);
-    delivered++;
   }
+  s->draining = false;
   napi_close_handle_scope(env, scope);
   return delivered;
 }
@@ -297,8 +402,8 @@ static raw_t *unwrap(napi_env env, napi_callback_info info, int family, size_t *
  * receive options; polled on the main loop.
  */
 static napi_value raw_new(napi_env env, napi_callback_info info, int family) {
-  size_t argc = 4;
-  napi_value argv[4], self;
+  size_t argc = 5;
+  napi_value argv[5], self;
   char ifname[IFNAMSIZ];
   char what[96];
   const char *cls = family == AF_INET ? "Raw4Socket" : "Raw6Socket";
@@ -323,6 +428,14 @@ static napi_value raw_new(napi_env env, napi_callback_info info, int family) {
   if (napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function) {
     snprintf(what, sizeof what, "%s: onMessage must be a function", cls);
     return throw_type(env, what);
+  }
+  bool has_on_steady = false;
+  if (argc >= 5 && napi_typeof(env, argv[4], &t) == napi_ok && t != napi_undefined) {
+    if (t != napi_function) {
+      snprintf(what, sizeof what, "%s: onSteady must be a function", cls);
+      return throw_type(env, what);
+    }
+    has_on_steady = true;
   }
 
   int fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
@@ -349,6 +462,7 @@ static napi_value raw_new(napi_env env, napi_callback_info info, int family) {
   s->env = env;
   s->family = family;
   s->fd = fd;
+  s->watch_fd = -1;
   s->ifindex = ifindex;
   s->poll = malloc(sizeof *s->poll);
   uv_loop_t *loop;
@@ -365,6 +479,7 @@ static napi_value raw_new(napi_env env, napi_callback_info info, int family) {
   }
   s->poll->data = s;
   napi_create_reference(env, argv[3], 1, &s->on_message);
+  if (has_on_steady) napi_create_reference(env, argv[4], 1, &s->on_steady);
   napi_async_init(env, NULL, resource_name, &s->async_ctx);
   uv_poll_start(s->poll, UV_READABLE, on_readable);
   napi_wrap(env, self, s, raw_finalize, NULL, NULL);
@@ -421,6 +536,135 @@ static napi_value raw_drain_js(napi_env env, napi_callback_info info, int family
 }
 static napi_value raw4_drain_js(napi_env env, napi_callback_info info) { return raw_drain_js(env, info, AF_INET); }
 static napi_value raw6_drain_js(napi_env env, napi_callback_info info) { return raw_drain_js(env, info, AF_INET6); }
+
+/* ---- steady watches (steady_watch.h) ---- */
+
+/* Aim the watch timer at the earliest hand-over, or stop it when no watch is left. */
+static void arm_watch_timer(raw_t *s) {
+  if (s->watch_fd < 0) return;
+  int64_t earliest = INT64_MAX;
+  for (int v = 0; v < 256; v++) {
+    if (s->watch[v]) {
+      int64_t at = steady_watch_handover_at(s->watch[v]);
+      if (at < earliest) earliest = at;
+    }
+  }
+  struct itimerspec its;
+  memset(&its, 0, sizeof its);
+  if (earliest != INT64_MAX) {
+    if (earliest < 1) earliest = 1; /* it_value 0 would disarm */
+    its.it_value.tv_sec = (time_t)(earliest / 1000000000LL);
+    its.it_value.tv_nsec = (long)(earliest % 1000000000LL);
+  }
+  timerfd_settime(s->watch_fd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* The watch timer expired: hand over every watch whose deadline is near; the others were pushed
+ * out by the adverts they counted meanwhile, so the timer is simply aimed again (one wake-up per
+ * Master_Down_Interval less an Advertisement Interval, and no JavaScript). */
+static void on_watch_timer(uv_poll_t *h, int status, int events) {
+  (void)status;
+  (void)events;
+  raw_t *s = h->data;
+  uint64_t expirations;
+  if (read(s->watch_fd, &expirations, sizeof expirations) != (ssize_t)sizeof expirations) return;
+  /* Read what is queued first: an identical advert waiting there would push the deadline out. */
+  drain_queue(s, 1u << 20);
+  int64_t now = mono_ns();
+  for (int v = 0; v < 256 && s->watch_fd >= 0; v++) {
+    if (s->watch[v] && steady_watch_handover_at(s->watch[v]) <= now) end_watch(s, v);
+  }
+  arm_watch_timer(s);
+}
+
+/*
+ * watch(vrid, src, dst, ttl, payload, expireMs, handoverMs, armedAgeMs): count from now on the
+ * adverts of `vrid` identical to this one (IP source and destination of 4 / 16 bytes, TTL or hop
+ * limit, -1 for none, and the VRRP message) without calling onMessage; the advert the watch starts
+ * from arrived armedAgeMs ago. Hands over (onSteady with ended = true) handoverMs before expireMs
+ * passes with no identical advert. Replaces a watch of that VRID (its run is dropped: the caller
+ * has just heard the advert itself). The socket's second constructor-given callback: onSteady.
+ */
+static napi_value raw_watch_js(napi_env env, napi_callback_info info, int family) {
+  size_t argc = 8;
+  napi_value argv[8];
+  raw_t *s = unwrap(env, info, family, &argc, argv);
+  int32_t vrid, ttl;
+  void *src, *dst, *payload;
+  size_t slen, dlen, plen;
+  double expire_ms, handover_ms, age_ms;
+  size_t alen = family == AF_INET ? 4 : 16;
+  if (!s) return NULL;
+  if (s->fd < 0) return throw_errno(env, "watch", EBADF);
+  if (argc < 8 || !get_int(env, argv[0], &vrid) || vrid < 0 || vrid > 255 || !get_bytes(env, argv[1], &src, &slen) || slen != alen ||
+      !get_bytes(env, argv[2], &dst, &dlen) || dlen != alen || !get_int(env, argv[3], &ttl) || !get_bytes(env, argv[4], &payload, &plen) ||
+      napi_get_value_double(env, argv[5], &expire_ms) != napi_ok || napi_get_value_double(env, argv[6], &handover_ms) != napi_ok ||
+      napi_get_value_double(env, argv[7], &age_ms) != napi_ok || !(expire_ms > 0) || !(handover_ms >= 0) || !(age_ms >= 0))
+    return throw_type(env, "watch(vrid, src, dst, ttl, payload, expireMs, handoverMs, armedAgeMs)");
+  if (!s->on_steady) return throw_type(env, "watch: the socket was made without onSteady");
+  if (s->watch_fd < 0) {
+    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+    if (fd < 0) return throw_errno(env, "watch: timerfd_create", errno);
+    uv_loop_t *loop;
+    napi_get_uv_event_loop(env, &loop);
+    s->watch_poll = malloc(sizeof *s->watch_poll);
+    if (!s->watch_poll || uv_poll_init(loop, s->watch_poll, fd) != 0) {
+      free(s->watch_poll);
+      s->watch_poll = NULL;
+      close(fd);
+      return throw_errno(env, "watch: uv_poll_init", EINVAL);
+    }
+    s->watch_fd = fd;
+    s->watch_poll->data = s;
+    uv_poll_start(s->watch_poll, UV_READABLE, on_watch_timer);
+  }
+  int64_t armed_at = mono_ns() - (int64_t)(age_ms * 1e6);
+  steady_watch_t *w = steady_watch_new((int)alen, src, dst, ttl, payload, plen, (int64_t)(expire_ms * 1e6), (int64_t)(handover_ms * 1e6), armed_at);
+  if (!w) return throw_type(env, "watch: bad sizes (payload 1..65535 bytes) or out of memory");
+  if (s->watch[vrid]) steady_watch_free(s->watch[vrid]);
+  else s->watches++;
+  s->watch[vrid] = w;
+  arm_watch_timer(s);
+  return NULL;
+}
+
+/* unwatch(vrid): boolean — end that VRID's watch now: its last run to onSteady (ended), synchronously. */
+static napi_value raw_unwatch_js(napi_env env, napi_callback_info info, int family) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  raw_t *s = unwrap(env, info, family, &argc, argv);
+  int32_t vrid;
+  if (!s) return NULL;
+  if (argc < 1 || !get_int(env, argv[0], &vrid) || vrid < 0 || vrid > 255) return throw_type(env, "unwatch(vrid)");
+  bool had = end_watch(s, vrid);
+  if (s->watches == 0) arm_watch_timer(s);
+  napi_get_boolean(env, had, &r);
+  return r;
+}
+
+/* collect(): number — every watch's run so far (count > 0 only) to onSteady, not ended; how many. */
+static napi_value raw_collect_js(napi_env env, napi_callback_info info, int family) {
+  size_t argc = 0;
+  napi_value r;
+  raw_t *s = unwrap(env, info, family, &argc, NULL);
+  uint32_t runs = 0;
+  if (!s) return NULL;
+  for (int v = 0; v < 256 && s->fd >= 0; v++) {
+    steady_watch_t *w = s->watch[v];
+    if (!w || w->count == 0) continue;
+    deliver_run(s, v, steady_watch_take(w), false);
+    runs++;
+  }
+  napi_create_uint32(env, runs, &r);
+  return r;
+}
+
+static napi_value raw4_watch_js(napi_env env, napi_callback_info info) { return raw_watch_js(env, info, AF_INET); }
+static napi_value raw6_watch_js(napi_env env, napi_callback_info info) { return raw_watch_js(env, info, AF_INET6); }
+static napi_value raw4_unwatch_js(napi_env env, napi_callback_info info) { return raw_unwatch_js(env, info, AF_INET); }
+static napi_value raw6_unwatch_js(napi_env env, napi_callback_info info) { return raw_unwatch_js(env, info, AF_INET6); }
+static napi_value raw4_collect_js(napi_env env, napi_callback_info info) { return raw_collect_js(env, info, AF_INET); }
+static napi_value raw6_collect_js(napi_env env, napi_callback_info info) { return raw_collect_js(env, info, AF_INET6); }
 
 /*
  * send(packet: Uint8Array, dst: Uint8Array(4)): number — one sendto of a whole IPv4 packet: with
@@ -659,6 +903,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"send", NULL, raw4_send, NULL, NULL, NULL, napi_default_method, NULL},
       {"close", NULL, raw4_close_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"drain", NULL, raw4_drain_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"watch", NULL, raw4_watch_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"unwatch", NULL, raw4_unwatch_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"collect", NULL, raw4_collect_js, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_class(env, "Raw4Socket", NAPI_AUTO_LENGTH, raw4_new, NULL, sizeof methods4 / sizeof methods4[0], methods4, &cls);
   napi_set_named_property(env, exports, "Raw4Socket", cls);
@@ -667,6 +914,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"send", NULL, raw6_send, NULL, NULL, NULL, napi_default_method, NULL},
       {"close", NULL, raw6_close_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"drain", NULL, raw6_drain_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"watch", NULL, raw6_watch_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"unwatch", NULL, raw6_unwatch_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"collect", NULL, raw6_collect_js, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_class(env, "Raw6Socket", NAPI_AUTO_LENGTH, raw6_new, NULL, sizeof methods6 / sizeof methods6[0], methods6, &cls);
   napi_set_named_property(env, exports, "Raw6Socket", cls);

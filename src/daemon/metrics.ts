@@ -8,7 +8,7 @@
  * from the engines needs none of prom-client's registries or collectors.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { VrrpTransport, VrrpPacket, ReceivedVrrpPacket } from '../engine/transport.js';
+import type { VrrpTransport, VrrpPacket, ReceivedVrrpPacket, SteadyWatch } from '../engine/transport.js';
 import type { VrrpState } from '../machines/vrrp/contract.js';
 import { filter, Subject, type Observable, type Subscription } from 'rxjs';
 
@@ -50,7 +50,7 @@ export interface MetricsSnapshot {
   instances: InstanceMetrics[];
   foreignVrids: ForeignVrid[];
   /** The raw transport's own counters, all instances together. */
-  transport: { sent: number; received: number; sendErrors: number; malformed: number };
+  transport: { sent: number; received: number; sendErrors: number; malformed: number; watched?: number };
 }
 
 /** A label value as the exposition format wants it: backslash, double quote and newline escaped. */
@@ -89,6 +89,7 @@ export function renderPrometheus(s: MetricsSnapshot): string {
   family(out, `${P}_vrrp_vips`, 'gauge', 'Virtual addresses held now.', each((i) => i.vips.length));
   family(out, `${P}_vrrp_packets_sent_total`, 'counter', 'Packets the raw VRRP transport sent.', [[{}, s.transport.sent]]);
   family(out, `${P}_vrrp_packets_received_total`, 'counter', 'Packets the raw VRRP transport received.', [[{}, s.transport.received]]);
+  family(out, `${P}_vrrp_packets_watched_total`, 'counter', 'Of the packets received, the adverts a steady watch counted below JavaScript (a BACKUP hearing its master).', [[{}, s.transport.watched ?? 0]]);
   family(out, `${P}_vrrp_send_errors_total`, 'counter', 'Send errors of the raw VRRP transport.', [[{}, s.transport.sendErrors]]);
   family(out, `${P}_vrrp_malformed_ip_total`, 'counter', 'Packets whose IP header could not be read.', [[{}, s.transport.malformed]]);
   family(out, `${P}_uptime_seconds`, 'gauge', 'Seconds since the VRRP process started.', [[{}, s.uptimeSeconds]]);
@@ -175,7 +176,8 @@ export class InstanceTransport implements VrrpTransport {
       if (p.payload.length < 2) return;
       const slots = this.slotsOf(p.ifname);
       const i = p.payload[1]! + (p.family === 'ipv6' ? 256 : 0);
-      slots.received[i]!++;
+      // A steady watch's run stands for `count` adverts (0 on a run that only ends the watch).
+      slots.received[i]! += p.run === undefined ? 1 : p.run.count;
       slots.receivers[i]?.next(p);
     });
   }
@@ -194,6 +196,13 @@ export class InstanceTransport implements VrrpTransport {
       receive$: subject.asObservable(),
       send: (pkt) => this.send(pkt),
       drain: () => this.drain(),
+      ...(this.inner.watchSteady !== undefined
+        ? {
+            watchSteady: (w: SteadyWatch) => this.inner.watchSteady!(w),
+            unwatchSteady: (ifname: string, family: 'ipv4' | 'ipv6', vrid: number) => this.inner.unwatchSteady?.(ifname, family, vrid),
+            collectSteady: () => this.inner.collectSteady?.(),
+          }
+        : {}),
       close: () => {
         // A unit that replaced this one (a reload) may hold the keys by now: leave those.
         for (const k of keys) if (k.slots.receivers[k.index] === subject) k.slots.receivers[k.index] = undefined;
@@ -216,6 +225,11 @@ export class InstanceTransport implements VrrpTransport {
       this.sendVia.set(k, via);
       this.sendOnly.add(via);
     }
+  }
+
+  /** VrrpTransport.collectSteady: every steady watch's run so far, to its unit's receiver now. */
+  collectSteady(): void {
+    this.inner.collectSteady?.();
   }
 
   /** VrrpTransport.drain: what waits in the sockets, to every unit's receiver now. */

@@ -572,6 +572,8 @@ export class VrrpProcess {
 
   /** Every running instance with its counters: /metrics, /status, SIGUSR2. */
   metricsSnapshot(): MetricsSnapshot {
+    // Adverts the steady watches counted since their last run: into the counters (and summaries) now.
+    this.wire.collectSteady();
     const instances: InstanceMetrics[] = [];
     for (const u of this.units.values()) {
       const malformed = u.engine.malformed();
@@ -633,7 +635,7 @@ export class VrrpProcess {
     }
     for (const f of snap.foreignVrids) lines.push(`Foreign VRID ${f.vrid} on ${f.interface} (${f.family}): ${f.received}`);
     const t = this.transport.stats;
-    lines.push(`Packets sent: ${t.sent}`, `Packets received: ${t.received}`, `Send errors: ${t.sendErrors}`, `Uptime: ${Math.round((Date.now() - this.startedAt) / 1000)} s`);
+    lines.push(`Packets sent: ${t.sent}`, `Packets received: ${t.received}`, `  of them counted by steady watches: ${t.watched}`, `Send errors: ${t.sendErrors}`, `Uptime: ${Math.round((Date.now() - this.startedAt) / 1000)} s`);
     return `${lines.join('\n')}\n`;
   }
 

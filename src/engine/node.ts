@@ -23,7 +23,7 @@ import {
   sentAdvertFields,
   type DropData,
 } from './summary-keys.js';
-import type { ReceivedVrrpPacket, VrrpTransport } from './transport.js';
+import type { ReceivedVrrpPacket, SteadyRun, VrrpTransport } from './transport.js';
 
 /**
  * One node's engine: one actor per vrrp_instance, fed through its pure stepper.
@@ -80,6 +80,15 @@ export interface EventSummarizer {
   streamOf?(node: string, actor: string, key: string): SteadyStream | undefined;
   foldsSteady?(stream: SteadyStream, fields: unknown, monoTime: number): boolean;
   foldSteady?(stream: SteadyStream, monoTime: number, wallTime: number, data: unknown): void;
+  /** Folding a run a transport's steady watch counted (see NodeEngine.onRun). */
+  foldSteadyRun?(
+    stream: SteadyStream,
+    count: number,
+    first: { monoTime: number; wallTime: number },
+    last: { monoTime: number; wallTime: number },
+    maxGapMs: number,
+    data: unknown,
+  ): void;
 }
 
 /** The summarizer with the steady-stream surface (StreamSummarizer has it). */
@@ -165,6 +174,13 @@ export interface NodeStats {
   unmatchedPackets: number;
   /** Packets shorter than a VRRP header, on an interface (cannot even be demultiplexed). */
   runtPackets: number;
+  /** Steady watches handed to the transport (see NodeEngine.watch). */
+  watches: number;
+  /** Adverts the transport's watches counted for us, and the runs they came in. */
+  watchedAdverts: number;
+  watchedRuns: number;
+  /** Runs for an instance not watching (a watch left by a unit a reload replaced): ended at once. */
+  strayRuns: number;
 }
 
 interface InstanceRuntime {
@@ -195,6 +211,12 @@ interface InstanceRuntime {
   lastAccepted: AcceptedAdvert | undefined;
   /** The fast path's steady streams (see foldSteadyStep). */
   steady: SteadyStreams;
+  /**
+   * Set while the transport watches this BACKUP's master (VrrpTransport.watchSteady): the
+   * transport then holds Master_Down_Timer (`expireMs` from the latest identical advert) and the
+   * engine's own is not armed. `at`: the advert the watch began with. See NodeEngine.watch.
+   */
+  watched: { ifname: string; family: 'ipv4' | 'ipv6'; vrid: number; expireMs: number; at: number } | undefined;
 }
 
 /** One event under construction in a batch, with the input that caused it. */
@@ -211,12 +233,21 @@ const MAX_CASCADE = 1024;
 
 const PRECISE: TimerOptions = { precise: true };
 
+/**
+ * How long before Master_Down_Timer would expire a steady watch hands the timer back (ms): longer
+ * than the real-time scheduler's early wake-up for a precise timer (4 ms + 0.2 %), so the engine's
+ * own timer runs the last stretch and the takeover is timed as without a watch.
+ */
+function watchHandoverMs(expireMs: number): number {
+  return 10 + expireMs / 250;
+}
+
 /** Machine kits whose takeover step has run once in this process (NodeEngine.warmUpStepper). */
 const warmedKits = new WeakSet<VrrpMachineKit>();
 
 export class NodeEngine {
   readonly node: string;
-  readonly stats: NodeStats = { steps: 0, unmatchedPackets: 0, runtPackets: 0 };
+  readonly stats: NodeStats = { steps: 0, unmatchedPackets: 0, runtPackets: 0, watches: 0, watchedAdverts: 0, watchedRuns: 0, strayRuns: 0 };
   private readonly opts: NodeEngineOptions;
   private readonly globals: GlobalDefs;
   private readonly instances = new Map<string, InstanceRuntime>();
@@ -296,6 +327,7 @@ export class NodeEngine {
       skipCheckAdvAddr: config.skipCheckAdvAddr || this.globals.vrrpSkipCheckAdvAddr,
       lastAccepted: undefined,
       steady: { heard: undefined, advertTimer: undefined, sentAdvert: undefined },
+      watched: undefined,
     };
     if (config.authentication !== undefined) inst.rx.auth = config.authentication;
     if (config.v3ChecksumAsV2) inst.rx.v3ChecksumAsV2 = true;
@@ -424,27 +456,27 @@ export class NodeEngine {
   /** A tracked (or an instance's own) interface went up or down: one step for every instance concerned. */
   setInterface(name: string, up: boolean): void {
     if (!this.running) return;
+    const concerned = [...this.instances.values()].filter((inst) => {
+      const c = inst.config;
+      return c.interface === name || c.trackInterface.some((t) => t.name === name) || inst.syncGroup?.trackInterface.some((t) => t.name === name);
+    });
+    for (const inst of concerned) this.settle(inst);
     const at = this.opts.scheduler.now();
     this.begin();
-    for (const inst of this.instances.values()) {
-      const c = inst.config;
-      if (c.interface === name || c.trackInterface.some((t) => t.name === name) || inst.syncGroup?.trackInterface.some((t) => t.name === name)) {
-        this.stepOne(inst, { type: 'interface', at, name, up });
-      }
-    }
+    for (const inst of concerned) this.stepOne(inst, { type: 'interface', at, name, up });
     this.commit();
   }
 
   /** A vrrp_script reached a new result (after rise/fall). */
   setScript(name: string, ok: boolean): void {
     if (!this.running) return;
+    const concerned = [...this.instances.values()].filter(
+      (inst) => inst.config.trackScript.some((t) => t.name === name) || inst.syncGroup?.trackScript.some((t) => t.name === name),
+    );
+    for (const inst of concerned) this.settle(inst);
     const at = this.opts.scheduler.now();
     this.begin();
-    for (const inst of this.instances.values()) {
-      if (inst.config.trackScript.some((t) => t.name === name) || inst.syncGroup?.trackScript.some((t) => t.name === name)) {
-        this.stepOne(inst, { type: 'script', at, name, ok });
-      }
-    }
+    for (const inst of concerned) this.stepOne(inst, { type: 'script', at, name, ok });
     this.commit();
   }
 
@@ -453,6 +485,7 @@ export class NodeEngine {
     const inst = this.instances.get(instance);
     if (inst === undefined) throw new Error(`${this.node}: no vrrp_instance ${instance}`);
     if (!this.running) return;
+    this.settle(inst);
     this.begin();
     this.stepOne(inst, input);
     this.commit();
@@ -464,6 +497,7 @@ export class NodeEngine {
    */
   stop(): void {
     if (!this.running) return;
+    for (const inst of this.instances.values()) this.settle(inst);
     const at = this.opts.scheduler.now();
     this.begin();
     for (const inst of this.instances.values()) this.stepOne(inst, { type: 'shutdown', at });
@@ -481,6 +515,13 @@ export class NodeEngine {
   private detach(): void {
     this.running = false;
     this.stopped = true;
+    // Nobody would hear those adverts any more: the watches end (their runs find the engine stopped).
+    for (const inst of this.instances.values()) {
+      const w = inst.watched;
+      if (w === undefined) continue;
+      inst.watched = undefined;
+      this.opts.transport.unwatchSteady?.(w.ifname, w.family, w.vrid);
+    }
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions.length = 0;
     for (const inst of this.instances.values()) {
@@ -512,6 +553,12 @@ export class NodeEngine {
       this.stats.unmatchedPackets++;
       return;
     }
+    if (pkt.run !== undefined) {
+      this.onRun(inst, pkt, pkt.run);
+      return;
+    }
+    // A watch sends what differs after its run; from elsewhere (another socket), end it first.
+    if (inst.watched !== undefined) this.settle(inst);
     const rx = inst.rx;
     rx.src = pkt.src;
     rx.dst = pkt.dst;
@@ -557,7 +604,10 @@ export class NodeEngine {
     if (this.inBatch) throw new Error('engine step re-entered');
     const res = inst.stepper.step(inst.snapshot, input);
     const heard = inst.steady.heard;
-    if (heard !== undefined && heard.advert === adv && heard.src === input.src && this.foldSteadyStep(inst, input, res, heard.stream, heard.fields)) return;
+    if (heard !== undefined && heard.advert === adv && heard.src === input.src && this.foldSteadyStep(inst, input, res, heard.stream, heard.fields)) {
+      if (inst.watched === undefined) this.watch(inst, pkt, res);
+      return;
+    }
     this.begin();
     this.record(inst, input, res, 0);
     this.commit();
@@ -565,6 +615,107 @@ export class NodeEngine {
       const stream = this.steadyFolder()?.streamOf(this.node, inst.actor, advertStreamKey(input.src));
       inst.steady.heard = stream === undefined ? undefined : { advert: adv, src: input.src, stream, fields: advertInputFields(input) };
     }
+  }
+
+  // ---- steady watches ------------------------------------------------------------------------
+
+  /**
+   * A BACKUP heard its master's advert again and folded it as steady (no transition; the step only
+   * re-armed Master_Down_Timer): the transport may count the identical ones from now on and hold
+   * that timer (VrrpTransport.watchSteady), so the steady state costs no JavaScript per advert. The
+   * machine still decides: anything else for the VRID ends the watch, its run first; any other
+   * input of the instance ends it before the step (settle); a run is stepped as its last advert
+   * (the machine's context keeps only the latest advert's time: stepping the others changes
+   * nothing) and folded into the same summary the adverts one by one would have been. Sync-group
+   * members are not watched: a member's step may move the others inside one batch.
+   */
+  private watch(inst: InstanceRuntime, pkt: ReceivedVrrpPacket, res: VrrpStepResult<unknown>): void {
+    const transport = this.opts.transport;
+    if (transport.watchSteady === undefined || !this.fastPath || inst.syncGroup !== undefined || !this.running) return;
+    if (res.actions.length !== 1) return;
+    const arm = res.actions[0]!;
+    if (arm.type !== 'armTimer' || arm.timer !== 'masterDown') return;
+    if (!transport.watchSteady({ packet: pkt, expireMs: arm.delayMs, handoverMs: watchHandoverMs(arm.delayMs) })) return;
+    this.cancelTimer(inst, 'masterDown');
+    inst.watched = { ifname: pkt.ifname, family: pkt.family, vrid: pkt.payload[1]!, expireMs: arm.delayMs, at: pkt.at };
+    this.stats.watches++;
+  }
+
+  /** End the instance's watch before anything else reaches its machine: its run is stepped first. */
+  private settle(inst: InstanceRuntime): void {
+    const w = inst.watched;
+    if (w === undefined) return;
+    this.opts.transport.unwatchSteady?.(w.ifname, w.family, w.vrid);
+    if (inst.watched !== undefined) {
+      // The transport gave no run (its socket is gone): our own timer again, from the advert we know.
+      inst.watched = undefined;
+      this.armTimer(inst, 'masterDown', w.expireMs, w.at);
+    }
+  }
+
+  /** A run of a steady watch (see watch): the machine steps its last advert; the summary counts them all. */
+  private onRun(inst: InstanceRuntime, pkt: ReceivedVrrpPacket, run: SteadyRun): void {
+    const w = inst.watched;
+    if (w === undefined) {
+      // Not ours (a watch a replaced engine left): nobody would hold its timer, so it ends now.
+      this.stats.strayRuns++;
+      if (!run.ended) this.opts.transport.unwatchSteady?.(pkt.ifname, pkt.family, pkt.payload[1]!);
+      return;
+    }
+    this.stats.watchedRuns++;
+    if (run.ended) inst.watched = undefined;
+    if (run.count === 0) {
+      // No advert since the last run: the timer comes back as it stands, counted from the last one.
+      if (run.ended) this.armTimer(inst, 'masterDown', w.expireMs, pkt.at);
+      return;
+    }
+    this.stats.watchedAdverts += run.count;
+    const heard = inst.steady.heard;
+    const adv = heard?.advert ?? inst.lastAccepted?.advert;
+    if (adv === undefined) return;
+    const input: VrrpInput = { type: 'advert', at: pkt.at, src: pkt.src, priority: adv.priority, maxAdverIntCs: adv.maxAdverIntCs, addresses: adv.addresses };
+    if (this.inBatch) throw new Error('engine step re-entered');
+    const res = inst.stepper.step(inst.snapshot, input);
+    const folder = this.opts.summarizer?.foldSteadyRun !== undefined ? this.steadyFolder() : undefined;
+    if (folder !== undefined && heard !== undefined && res.transition === undefined && res.actions.every((a) => a.type === 'armTimer' || a.type === 'cancelTimer')) {
+      let folds = folder.foldsSteady(heard.stream, heard.fields, run.firstAt);
+      if (!folds) {
+        // Its summary is due to close (open too long): closed now, and the run opens the next one.
+        this.flushSummaries(false);
+        folds = folder.foldsSteady(heard.stream, heard.fields, run.firstAt);
+      }
+      if (folds) {
+        this.stats.steps++;
+        inst.snapshot = res.snapshot;
+        // While watched the transport holds Master_Down_Timer; at the end it is ours again.
+        if (run.ended) {
+          for (const a of res.actions) {
+            if (a.type === 'armTimer') this.armTimer(inst, a.timer, a.delayMs, pkt.at);
+            else if (a.type === 'cancelTimer') this.cancelTimer(inst, a.timer);
+          }
+        }
+        const now = this.opts.scheduler.now();
+        const wall = this.wallClock();
+        folder.foldSteadyRun(
+          heard.stream,
+          run.count,
+          { monoTime: run.firstAt, wallTime: wall - (now - run.firstAt) },
+          { monoTime: pkt.at, wallTime: wall - (now - pkt.at) },
+          run.maxGapMs,
+          { ...input, at: run.firstAt },
+        );
+        this.opts.afterStep?.(this);
+        return;
+      }
+    }
+    // Not the steady step it was (never seen): the watch ends and the last advert takes the plain path.
+    if (!run.ended) {
+      inst.watched = undefined;
+      this.opts.transport.unwatchSteady?.(w.ifname, w.family, w.vrid);
+    }
+    this.begin();
+    this.record(inst, input, res, 0);
+    this.commit();
   }
 
   /** The summarizer, when it can fold steady streams for the fast path. */
@@ -735,6 +886,8 @@ export class NodeEngine {
       fire = () => {
         inst.timers.delete(timer);
         if (!this.running) return;
+        // A watched BACKUP's other timers (its Master_Down_Timer is the transport's meanwhile).
+        if (inst.watched !== undefined) this.settle(inst);
         if (timer === 'masterDown' && this.opts.transport.drain !== undefined) {
           // The master is down only if no advert came within the interval: one may be waiting
           // unread in the socket (a busy loop; a backlog read 64 at a time), received before this
@@ -896,6 +1049,9 @@ export class NodeEngine {
     if (this.opts.summarizer === undefined) return;
     const every = this.opts.summaryFlushMs ?? 60_000;
     const tick = (): void => {
+      if (!this.running) return;
+      // What the transport's watches counted belongs in those summaries.
+      this.opts.transport.collectSteady?.();
       if (!this.running) return;
       this.flushSummaries(false);
       this.flushTimer = this.opts.scheduler.after(every, tick);

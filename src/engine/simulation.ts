@@ -6,7 +6,8 @@ import { AdvertSender } from './advert-sender.js';
 import type { VrrpCodec } from './codec.js';
 import { MemoryJournal } from './memory-journal.js';
 import { NodeEngine, type EngineEffect, type VrrpMachineKit } from './node.js';
-import { VirtualScheduler } from './scheduler.js';
+import { VirtualScheduler, type Scheduler } from './scheduler.js';
+import type { VrrpTransport } from './transport.js';
 import { createEngineSummarizer } from './summary-keys.js';
 
 /**
@@ -56,6 +57,11 @@ export interface SimulationOptions {
    * Off runs the plain path, which the tests compare against.
    */
   fastPath?: boolean;
+  /**
+   * Wrap a node's transport at each start, e.g. in SteadyWatchTransport (src/adapters/
+   * steady-watch-model.ts), the daemon's steady watches as a model: tests compare the two.
+   */
+  transport?: (node: string, lan: VrrpTransport, scheduler: Scheduler) => VrrpTransport;
 }
 
 export interface TimelineEntry {
@@ -206,7 +212,8 @@ export class Simulation {
     const rt = this.runtime(node);
     if (rt.engine?.isRunning) return;
     if (rt.engine) rt.pastSteps += rt.engine.stats.steps;
-    const transport = this.lan.transport(node);
+    const lanTransport = this.lan.transport(node);
+    const transport = this.opts.transport?.(node, lanTransport, this.scheduler) ?? lanTransport;
     const engine = new NodeEngine({
       config: rt.config,
       node,

@@ -23,8 +23,39 @@ export interface VrrpPacket {
 }
 
 export interface ReceivedVrrpPacket extends VrrpPacket {
-  /** When it arrived, on the engine's clock. */
+  /** When it arrived, on the engine's clock (a run's: when its last advert did). */
   at: number;
+  /** Set when this stands for a run of a watch (VrrpTransport.watchSteady), not one datagram. */
+  run?: SteadyRun;
+}
+
+/**
+ * Adverts a watch counted: identical to the watched one (which the packet carrying this repeats),
+ * the last at the packet's `at`.
+ */
+export interface SteadyRun {
+  /** How many since the watch began or its previous run; 0 only on a run that ends the watch. */
+  count: number;
+  /** When the first of them arrived (the engine's clock); `at` when count is 0. */
+  firstAt: number;
+  /** Largest interval between two consecutive adverts, the one before the run included (ms). */
+  maxGapMs: number;
+  /**
+   * The watch is over: something else came for that VRID (it follows this run), the engine asked
+   * (unwatchSteady), or Master_Down_Timer came within `handoverMs` of expiring from `at`.
+   */
+  ended: boolean;
+}
+
+/**
+ * A BACKUP's steady state, handed to the transport: count the adverts identical to `packet`
+ * (source, destination, TTL and bytes) without delivering them one by one, and end the watch
+ * `handoverMs` before `expireMs` (its Master_Down_Interval) passes with none.
+ */
+export interface SteadyWatch {
+  packet: ReceivedVrrpPacket;
+  expireMs: number;
+  handoverMs: number;
 }
 
 export interface VrrpTransport {
@@ -38,4 +69,14 @@ export interface VrrpTransport {
    * packet at its own time and has nothing waiting.
    */
   drain?(): void;
+  /**
+   * Watch a steady advert stream (see SteadyWatch); false when this transport cannot (the engine
+   * then goes on hearing every advert). Optional: the simulated LAN has no cost per packet to save.
+   * While a watch lasts, its runs arrive on `receive$` in order with the VRID's other packets.
+   */
+  watchSteady?(watch: SteadyWatch): boolean;
+  /** End the watch of (ifname, family, vrid) now; its last run arrives on `receive$` before this returns. */
+  unwatchSteady?(ifname: string, family: 'ipv4' | 'ipv6', vrid: number): void;
+  /** Every watch's run so far (those with adverts in it) to `receive$` now; the watches go on. */
+  collectSteady?(): void;
 }

@@ -199,6 +199,32 @@ export class StreamSummarizer {
   }
 
   /**
+   * Fold a run of `count` (≥ 1) events of a steady stream that arrived together (a transport
+   * counted them: VrrpTransport.watchSteady): the first at `first`, the last at `last`, the largest
+   * gap between two of them `maxGapMs`. The same as folding them one by one, except that a run is
+   * never split by maxOpenMs: the caller checks `foldsSteady` at the first one's time, and an open
+   * summary may then reach past maxOpenMs by one run.
+   */
+  foldSteadyRun(
+    handle: SteadyStream,
+    count: number,
+    first: { monoTime: number; wallTime: number },
+    last: { monoTime: number; wallTime: number },
+    maxGapMs: number,
+    data: unknown,
+  ): void {
+    const stream = handle as Stream;
+    this.foldAt(stream, first.monoTime, first.wallTime, data);
+    if (count <= 1) return;
+    const open = stream.open!;
+    open.count += count - 1;
+    open.lastMono = last.monoTime;
+    open.lastWall = last.wallTime;
+    stream.lastMono = last.monoTime;
+    if (maxGapMs > open.maxGapMs) open.maxGapMs = maxGapMs;
+  }
+
+  /**
    * Close summaries open longer than maxOpenMs at `monoNow` (call at least every 60 s), or all of
    * them (at stop or reload; the streams are forgotten too, so the next event of each is logged as
    * is). Returned in time order.

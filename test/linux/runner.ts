@@ -167,6 +167,26 @@ async function handle(cmd: Cmd): Promise<unknown> {
       return { ok: true };
     case 'send-plain':
       return sendPlain(cmd);
+    case 'watch': {
+      // A steady watch of an advert received before (an 'rx' event's fields, payload in hex).
+      const p = cmd['packet'] as Record<string, unknown>;
+      const packet = {
+        ifname: p['ifname'] as string,
+        family: p['family'] as 'ipv4' | 'ipv6',
+        src: p['src'] as string,
+        dst: p['dst'] as string,
+        ...(p['ttl'] !== undefined ? { ttl: p['ttl'] as number } : {}),
+        payload: Buffer.from(p['payload'] as string, 'hex'),
+        at: p['at'] as number,
+      };
+      return { ok: transport.watchSteady({ packet, expireMs: cmd['expireMs'] as number, handoverMs: cmd['handoverMs'] as number }) };
+    }
+    case 'unwatch':
+      transport.unwatchSteady(cmd['ifname'] as string, cmd['family'] as 'ipv4' | 'ipv6', cmd['vrid'] as number);
+      return { ok: true, at: now() };
+    case 'collect':
+      transport.collectSteady();
+      return { ok: true, at: now() };
     case 'stats':
       return { ...transport.stats };
     case 'vip-add':

@@ -34,7 +34,25 @@ export type Raw6MessageCallback = (
  */
 export type Raw4MessageCallback = (err: (Error & { code?: string }) | undefined, packet: Buffer | undefined, ageNs: number | undefined) => void;
 
-export interface Raw4Socket {
+/**
+ * A steady watch's run (kts_net's watch(); see native/steady_watch.h): `count` identical adverts of
+ * `vrid` since the last run, the first and the last that long ago (ns, CLOCK_MONOTONIC), the
+ * largest gap between consecutive ones (the one before the run included); `ended`: the watch is
+ * over (unwatch, another advert for that VRID, which follows, or the hand-over before its deadline).
+ */
+export type SteadyRunCallback = (vrid: number, count: number, firstAgeNs: number, lastAgeNs: number, maxGapNs: number, ended: boolean) => void;
+
+/** What both raw sockets do about steady watches (native/README.md). */
+export interface SteadyWatchSocket {
+  /** Count the adverts of `vrid` identical to this one instead of delivering them (onSteady gets runs). */
+  watch(vrid: number, src: Uint8Array, dst: Uint8Array, ttl: number, payload: Uint8Array, expireMs: number, handoverMs: number, armedAgeMs: number): void;
+  /** End that watch; its last run to onSteady (ended) before this returns. */
+  unwatch(vrid: number): boolean;
+  /** Every watch's run so far with adverts in it to onSteady (not ended); how many. */
+  collect(): number;
+}
+
+export interface Raw4Socket extends SteadyWatchSocket {
   setOption(level: number, name: number, value: number | Uint8Array): void;
   /** Send a whole IPv4 packet (IP_HDRINCL) to `dst` (4 bytes); bytes sent, or throws with `code`. */
   send(packet: Uint8Array, dst: Uint8Array): number;
@@ -43,7 +61,7 @@ export interface Raw4Socket {
   close(): void;
 }
 
-export interface Raw6Socket {
+export interface Raw6Socket extends SteadyWatchSocket {
   setOption(level: number, name: number, value: number | Uint8Array): void;
   /** Returns bytes sent; throws an Error with `code` (errno name) on failure. */
   send(payload: Uint8Array, dst: Uint8Array, src?: Uint8Array, hopLimit?: number): number;
@@ -55,8 +73,8 @@ export interface Raw6Socket {
 export interface KtsNet {
   /** Send a whole Ethernet frame on interface `ifindex`; bytes sent, or throws with `code`. */
   packetSend(ifindex: number, frame: Uint8Array): number;
-  Raw4Socket: new (ifname: string, ifindex: number, protocol: number, onMessage: Raw4MessageCallback) => Raw4Socket;
-  Raw6Socket: new (ifname: string, ifindex: number, protocol: number, onMessage: Raw6MessageCallback) => Raw6Socket;
+  Raw4Socket: new (ifname: string, ifindex: number, protocol: number, onMessage: Raw4MessageCallback, onSteady?: SteadyRunCallback) => Raw4Socket;
+  Raw6Socket: new (ifname: string, ifindex: number, protocol: number, onMessage: Raw6MessageCallback, onSteady?: SteadyRunCallback) => Raw6Socket;
   /** A CLOCK_MONOTONIC timerfd on the main loop: arm(delayMs), disarm(), close(); onExpire once per arm. */
   MonoTimer: new (onExpire: () => void) => { arm(delayMs: number): void; disarm(): void; close(): void };
 }

@@ -18,12 +18,16 @@
  * it: a backup's Master_Down_Timer counts from `at`, and an advert that waited in the socket while
  * the loop was busy or waking up must not make the master look later than it was.
  *
+ * Steady watches (watchSteady): a BACKUP's engine may hand the socket its master's advert, and the
+ * addon then counts the identical ones itself (native/steady_watch.h) and delivers them as runs, so
+ * the steady state costs a recvmsg and a memcmp per advert instead of a trip through JavaScript.
+ *
  * The transport does not judge packets: everything that parses as IP goes to `receive$` and the
  * engine validates (TTL, VRID, auth, ...) and counts drops. Socket errors never throw out of
  * `send`: they go to `errors$` and the counters, so one bad interface cannot stop the others.
  */
 import { Observable, Subject } from 'rxjs';
-import type { ReceivedVrrpPacket, VrrpPacket, VrrpTransport } from '../../engine/transport.js';
+import type { ReceivedVrrpPacket, SteadyWatch, VrrpPacket, VrrpTransport } from '../../engine/transport.js';
 import { addressBytesOrThrow, formatIpv6, parseAddress } from '../../protocol/address.js';
 import { buildIpv4Header, parseIpv4Packet } from '../../protocol/ipv4-header.js';
 import { IPPROTO_VRRP, VRRP_MULTICAST_IPV4, VRRP_MULTICAST_IPV6, VRRP_TTL } from '../../protocol/vrrp-packet.js';
@@ -86,6 +90,8 @@ export interface TransportStats {
   sendErrors: number;
   /** Bytes that did not parse as an IPv4 packet (never seen from a sane kernel). */
   malformed: number;
+  /** Of `received`, the adverts steady watches counted (delivered in runs). */
+  watched: number;
 }
 
 export type OpenResult = { ok: true } | { ok: false; error: TransportError };
@@ -96,12 +102,15 @@ interface Ipv4Endpoint {
   socket: Raw4Socket;
   /** `at` of the last packet received on this socket (arrivalTime keeps it monotonic). */
   lastAt: number;
+  /** Per VRID, the advert its watch counts (what a run's packet repeats). */
+  watched: Array<LinuxReceivedVrrpPacket | undefined>;
 }
 interface Ipv6Endpoint {
   family: 'ipv6';
   spec: TransportInterface;
   socket: Raw6Socket;
   lastAt: number;
+  watched: Array<LinuxReceivedVrrpPacket | undefined>;
 }
 type Endpoint = Ipv4Endpoint | Ipv6Endpoint;
 
@@ -113,7 +122,7 @@ export class RawVrrpTransport implements VrrpTransport {
   private readonly errors = new Subject<TransportError>();
   private ipId = 0;
   private closed = false;
-  readonly stats: TransportStats = { sent: 0, received: 0, sendErrors: 0, malformed: 0 };
+  readonly stats: TransportStats = { sent: 0, received: 0, sendErrors: 0, malformed: 0, watched: 0 };
 
   readonly receive$: Observable<LinuxReceivedVrrpPacket> = this.rx.asObservable();
   readonly errors$: Observable<TransportError> = this.errors.asObservable();
@@ -170,7 +179,7 @@ export class RawVrrpTransport implements VrrpTransport {
   private openIpv4(spec: TransportInterface): Ipv4Endpoint {
     const native = loadNative();
     if (!native.ok) throw Object.assign(new Error(native.error), { code: 'ENOSYS' });
-    const ep = { family: 'ipv4', spec, lastAt: -Infinity } as Ipv4Endpoint;
+    const ep = { family: 'ipv4', spec, lastAt: -Infinity, watched: [] } as unknown as Ipv4Endpoint;
     // The addon drains up to 64 datagrams per readable wake-up (keepalived's read loop), so a
     // backlog left by a busy loop is read in one turn, not one datagram per turn.
     const socket = new native.addon.Raw4Socket(spec.ifname, spec.ifindex, IPPROTO_VRRP, (err, packet, ageNs) => {
@@ -179,7 +188,7 @@ export class RawVrrpTransport implements VrrpTransport {
         return;
       }
       if (packet) this.onIpv4(ep, packet, ageNs);
-    });
+    }, this.onSteady(ep));
     try {
       socket.setOption(IPPROTO_IP, IP_HDRINCL, 1);
       socket.setOption(IPPROTO_IP, IP_MULTICAST_IF, ipMreqn(Buffer.alloc(4), spec.ifindex));
@@ -197,7 +206,7 @@ export class RawVrrpTransport implements VrrpTransport {
   private openIpv6(spec: TransportInterface): Ipv6Endpoint {
     const native = loadNative();
     if (!native.ok) throw Object.assign(new Error(native.error), { code: 'ENOSYS' });
-    const ep = { family: 'ipv6', spec, lastAt: -Infinity } as Ipv6Endpoint;
+    const ep = { family: 'ipv6', spec, lastAt: -Infinity, watched: [] } as unknown as Ipv6Endpoint;
     const socket = new native.addon.Raw6Socket(spec.ifname, spec.ifindex, IPPROTO_VRRP, (err, payload, src, dst, hopLimit, ifindex, ageNs) => {
       if (err) {
         this.errors.next({ ifname: ep.spec.ifname, family: 'ipv6', op: 'receive', message: err.message, ...(err.code ? { code: err.code } : {}) });
@@ -216,7 +225,7 @@ export class RawVrrpTransport implements VrrpTransport {
       };
       if (hopLimit !== undefined && hopLimit >= 0) pkt.ttl = hopLimit;
       this.rx.next(pkt);
-    });
+    }, this.onSteady(ep));
     try {
       socket.setOption(IPPROTO_IPV6, IPV6_CHECKSUM, VRRP_CHECKSUM_OFFSET);
       socket.setOption(IPPROTO_IPV6, IPV6_MULTICAST_IF, spec.ifindex);
@@ -229,6 +238,63 @@ export class RawVrrpTransport implements VrrpTransport {
     }
     ep.socket = socket;
     return ep;
+  }
+
+  /** The addon's onSteady for `ep`: a watch's run, as its advert with `run` set, to `receive$`. */
+  private onSteady(ep: Endpoint): (vrid: number, count: number, firstAgeNs: number, lastAgeNs: number, maxGapNs: number, ended: boolean) => void {
+    return (vrid, count, firstAgeNs, lastAgeNs, maxGapNs, ended) => {
+      const watched = ep.watched[vrid];
+      if (watched === undefined) return;
+      if (ended) ep.watched[vrid] = undefined;
+      this.stats.received += count;
+      this.stats.watched += count;
+      const now = this.now();
+      const at = Math.min(now, now - lastAgeNs / 1e6);
+      this.rx.next({ ...watched, at, run: { count, firstAt: Math.min(at, now - firstAgeNs / 1e6), maxGapMs: maxGapNs / 1e6, ended } });
+    };
+  }
+
+  /** VrrpTransport.watchSteady: the addon counts the adverts identical to `w.packet` from now on. */
+  watchSteady(w: SteadyWatch): boolean {
+    const p = w.packet;
+    const ep = this.endpoints.get(RawVrrpTransport.key(p.ifname, p.family));
+    if (ep === undefined || this.closed || p.payload.length < 8) return false;
+    const src = parseAddress(p.src, p.family);
+    const dst = parseAddress(p.dst, p.family);
+    if (!src || !dst) return false;
+    const vrid = p.payload[1]!;
+    try {
+      ep.socket.watch(vrid, src.bytes, dst.bytes, p.ttl ?? -1, p.payload, w.expireMs, w.handoverMs, Math.max(0, this.now() - p.at));
+    } catch {
+      return false;
+    }
+    const { run: _run, ...plain } = p as LinuxReceivedVrrpPacket;
+    ep.watched[vrid] = { ...plain, payload: new Uint8Array(p.payload) } as LinuxReceivedVrrpPacket;
+    return true;
+  }
+
+  /** VrrpTransport.unwatchSteady: the watch's last run to `receive$`, now. */
+  unwatchSteady(ifname: string, family: 'ipv4' | 'ipv6', vrid: number): void {
+    const ep = this.endpoints.get(RawVrrpTransport.key(ifname, family));
+    if (ep === undefined || ep.watched[vrid] === undefined) return;
+    try {
+      ep.socket.unwatch(vrid);
+    } catch {
+      // A closed socket has no run to give.
+    }
+    ep.watched[vrid] = undefined;
+  }
+
+  /** VrrpTransport.collectSteady: every watch's run so far to `receive$`, now. */
+  collectSteady(): void {
+    for (const ep of [...this.endpoints.values()]) {
+      if (this.closed) return;
+      try {
+        ep.socket.collect();
+      } catch {
+        // A socket closed meanwhile has nothing to give.
+      }
+    }
   }
 
   /** `at` of a datagram received on `ep` now, `ageNs` old (see arrivalTime); remembered for the next. */

@@ -1,0 +1,157 @@
+/**
+ * Steady watches on a real kernel (VrrpTransport.watchSteady, the addon's native/steady_watch.c):
+ * host a sends adverts over a bridge in network namespaces, host b's transport watches one. The
+ * identical adverts must not reach JavaScript one by one but come as runs with their kernel
+ * receive times; anything else must end the watch, its run first; a watch with no advert must
+ * hand over before Master_Down_Timer would expire.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLab, type NetnsLab } from '../helpers/netns.js';
+import { startRunner, type Runner } from './adapter-lab.js';
+
+const v3Advert = (vrid: number, priority: number) => ({ version: 3, type: 1, vrid, priority, maxAdverIntCs: 10, addresses: ['192.0.2.100'], family: 'ipv4' });
+const v3Advert6 = (vrid: number, priority: number) => ({ version: 3, type: 1, vrid, priority, maxAdverIntCs: 10, addresses: ['2001:db8::100'], family: 'ipv6' });
+
+let lab: NetnsLab;
+let a: Runner;
+let b: Runner;
+let aLl: string;
+
+beforeAll(async () => {
+  lab = createLab(2, { tag: 'watch' });
+  try {
+    [a, b] = await Promise.all([startRunner(lab, lab.hosts[0]!.ns), startRunner(lab, lab.hosts[1]!.ns)]);
+    aLl = ((await a.call('lookup', { ifname: 'eth0' })) as { ll: string }).ll;
+    for (const r of [a, b]) {
+      expect(await r.call('open', { ifname: 'eth0', family: 'ipv4' })).toEqual({ ok: true });
+      expect(await r.call('open', { ifname: 'eth0', family: 'ipv6' })).toEqual({ ok: true });
+    }
+  } catch (e) {
+    lab.cleanup();
+    throw e;
+  }
+});
+
+afterAll(() => lab?.cleanup());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Rx = Record<string, unknown> & { payload: string; at: number; run?: { count: number; firstAt: number; maxGapMs: number; ended: boolean } };
+
+/** b's rx events for `vrid` (family by the payload's place) since `from`. */
+function rxOf(vrid: number, family: 'ipv4' | 'ipv6', from: number): Rx[] {
+  return b.events('rx', from).filter((e) => e['family'] === family && parseInt((e['payload'] as string).slice(2, 4), 16) === vrid) as Rx[];
+}
+
+/** a sends one advert; the test's wall-clock ms just before and after (the runners stamp on Date.now()). */
+async function send(advert: object, family: 'ipv4' | 'ipv6' = 'ipv4'): Promise<{ before: number; after: number }> {
+  const before = Date.now();
+  const src = family === 'ipv4' ? '192.0.2.1' : aLl;
+  const dst = family === 'ipv4' ? '224.0.0.18' : 'ff02::12';
+  await a.call('send-advert', { ifname: 'eth0', src, dst, advert });
+  return { before, after: Date.now() };
+}
+
+/** a sends `advert`, b receives it plainly and watches it. */
+async function watchFirst(advert: object, family: 'ipv4' | 'ipv6', expireMs: number, handoverMs: number): Promise<Rx> {
+  const from = b.mark;
+  await send(advert, family);
+  const vrid = (advert as { vrid: number }).vrid;
+  const rx = (await b.waitEvent((e) => e['event'] === 'rx' && rxOf(vrid, family, from).includes(e as Rx), from)) as Rx;
+  expect(rx.run).toBeUndefined();
+  expect(await b.call('watch', { packet: rx, expireMs, handoverMs })).toEqual({ ok: true });
+  return rx;
+}
+
+describe('a steady watch (IPv4)', () => {
+  it('counts identical adverts without delivering them, and collect() hands them over as one run with their arrival times', async () => {
+    await watchFirst(v3Advert(61, 150), 'ipv4', 2_000, 100);
+    const from = b.mark;
+    const sends: Array<{ before: number; after: number }> = [];
+    for (let i = 0; i < 4; i++) {
+      sends.push(await send(v3Advert(61, 150)));
+      await sleep(40);
+    }
+    // Another VRID on the same socket still arrives one by one, at once.
+    await send(v3Advert(62, 150));
+    await b.waitEvent((e) => e['event'] === 'rx' && rxOf(62, 'ipv4', from).length > 0, from);
+    expect(rxOf(61, 'ipv4', from)).toEqual([]);
+    await b.call('collect');
+    const runs = rxOf(61, 'ipv4', from);
+    expect(runs).toHaveLength(1);
+    const run = runs[0]!;
+    expect(run.run).toMatchObject({ count: 4, ended: false });
+    // Kernel receive times: the first and the last advert's, not when they were handed over.
+    expect(run.run!.firstAt).toBeGreaterThanOrEqual(sends[0]!.before - 2);
+    expect(run.run!.firstAt).toBeLessThanOrEqual(sends[0]!.after + 2);
+    expect(run.at).toBeGreaterThanOrEqual(sends[3]!.before - 2);
+    expect(run.at).toBeLessThanOrEqual(sends[3]!.after + 2);
+    expect(run.run!.maxGapMs).toBeGreaterThanOrEqual(35);
+    expect(run.run!.maxGapMs).toBeLessThan(1_000);
+    expect(await b.call('stats')).toMatchObject({ watched: 4 });
+    await b.call('unwatch', { ifname: 'eth0', family: 'ipv4', vrid: 61 });
+  });
+
+  it('ends the watch on a different advert for its VRID: the run first, then that advert', async () => {
+    await watchFirst(v3Advert(63, 150), 'ipv4', 2_000, 100);
+    const from = b.mark;
+    await send(v3Advert(63, 150));
+    await send(v3Advert(63, 150));
+    await send(v3Advert(63, 0)); // the master's priority-0 advert: must not wait for anything
+    await b.waitEvent((e) => e['event'] === 'rx' && rxOf(63, 'ipv4', from).length >= 2, from);
+    const rx = rxOf(63, 'ipv4', from);
+    expect(rx).toHaveLength(2);
+    expect(rx[0]!.run).toMatchObject({ count: 2, ended: true });
+    expect(rx[1]!.run).toBeUndefined();
+    expect(parseInt(rx[1]!.payload.slice(4, 6), 16)).toBe(0);
+    // The watch is over: the same advert again arrives by itself.
+    const again = b.mark;
+    await send(v3Advert(63, 150));
+    const next = (await b.waitEvent((e) => e['event'] === 'rx' && rxOf(63, 'ipv4', again).length > 0, again)) as Rx;
+    expect(next.run).toBeUndefined();
+  });
+
+  it('hands over before the deadline when the adverts stop: the run ends at expire − handover after the last', async () => {
+    await watchFirst(v3Advert(64, 150), 'ipv4', 400, 100);
+    const from = b.mark;
+    await send(v3Advert(64, 150));
+    const last = await send(v3Advert(64, 150));
+    const end = (await b.waitEvent((e) => e['event'] === 'rx' && rxOf(64, 'ipv4', from).length > 0, from, 3_000)) as Rx;
+    const handedAt = Date.now();
+    expect(end.run).toMatchObject({ count: 2, ended: true });
+    expect(end.at).toBeGreaterThanOrEqual(last.before - 2);
+    expect(end.at).toBeLessThanOrEqual(last.after + 2);
+    // 400 − 100 ms after the last advert (its kernel stamp), give or take a loaded machine.
+    expect(handedAt - end.at).toBeGreaterThanOrEqual(295);
+    expect(handedAt - end.at).toBeLessThan(400);
+  });
+
+  it('unwatch() hands over the run synchronously', async () => {
+    await watchFirst(v3Advert(65, 150), 'ipv4', 2_000, 100);
+    const from = b.mark;
+    await send(v3Advert(65, 150));
+    await sleep(50);
+    expect(rxOf(65, 'ipv4', from)).toEqual([]);
+    await b.call('unwatch', { ifname: 'eth0', family: 'ipv4', vrid: 65 });
+    // The run's event came out before the call's reply.
+    const rx = rxOf(65, 'ipv4', from);
+    expect(rx).toHaveLength(1);
+    expect(rx[0]!.run).toMatchObject({ count: 1, ended: true });
+  });
+});
+
+describe('a steady watch (IPv6)', () => {
+  it('counts identical adverts (source, destination, hop limit, bytes) and ends on a different one', async () => {
+    await watchFirst(v3Advert6(66, 150), 'ipv6', 2_000, 100);
+    const from = b.mark;
+    for (let i = 0; i < 3; i++) await send(v3Advert6(66, 150), 'ipv6');
+    await sleep(50);
+    expect(rxOf(66, 'ipv6', from)).toEqual([]);
+    await send(v3Advert6(66, 140), 'ipv6');
+    await b.waitEvent((e) => e['event'] === 'rx' && rxOf(66, 'ipv6', from).length >= 2, from);
+    const rx = rxOf(66, 'ipv6', from);
+    expect(rx[0]!.run).toMatchObject({ count: 3, ended: true });
+    expect(rx[1]!.run).toBeUndefined();
+    expect(parseInt(rx[1]!.payload.slice(4, 6), 16)).toBe(140);
+  });
+});
