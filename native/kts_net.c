@@ -19,6 +19,7 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "steady_advert.h"
 #include "steady_watch.h"
 
 #include <arpa/inet.h>
@@ -119,6 +120,9 @@ typedef struct {
    * Master_Down_Timer would run out; onSteady gets their runs. */
   steady_watch_t *watch[256];
   int watches;
+  /* Steady adverts (steady_advert.h), one per VRID, sent on the same timer. */
+  steady_advert_t *advert[256];
+  int adverts;
   int watch_fd;
   uv_poll_t *watch_poll;
   napi_ref on_steady;
@@ -168,8 +172,11 @@ static void raw_close(raw_t *s) {
   for (int v = 0; v < 256; v++) {
     steady_watch_free(s->watch[v]);
     s->watch[v] = NULL;
+    steady_advert_free(s->advert[v]);
+    s->advert[v] = NULL;
   }
   s->watches = 0;
+  s->adverts = 0;
 }
 
 static napi_value copy_buffer(napi_env env, const void *data, size_t len) {
@@ -235,22 +242,54 @@ static int64_t arrival_mono_ns(const struct timespec *stamp) {
   return age > 0 ? now - age : now;
 }
 
-/* onSteady(vrid, count, firstAgeNs, lastAgeNs, maxGapNs, ended): a watch's run, its times as ages
- * at this call (as ageNs is for a datagram). */
-static void deliver_run(raw_t *s, int vrid, steady_run_t run, bool ended) {
+/*
+ * onSteady(vrid, count, firstAgeNs, lastAgeNs, maxGapNs, ended, kind, nextInNs, errors, errorCode):
+ * a run, its times as ages at this call (as ageNs is for a datagram). kind 0: a watch's (adverts
+ * heard; nextInNs 0); kind 1: a steady advert's (adverts sent; nextInNs how far off the
+ * grid's next point is, errors the sends that failed and errorCode the last one's errno name).
+ */
+static void call_on_steady(raw_t *s, int vrid, uint32_t count, int64_t first_ns, int64_t last_ns, int64_t max_gap_ns, bool ended, int kind, int64_t next_ns,
+                           uint32_t errors, int err) {
   napi_env env = s->env;
   napi_handle_scope scope;
   if (!s->on_steady || napi_open_handle_scope(env, &scope) != napi_ok) return;
   int64_t now = mono_ns();
-  napi_value args[6];
+  napi_value args[10];
   napi_create_int32(env, vrid, &args[0]);
-  napi_create_uint32(env, run.count, &args[1]);
-  napi_create_double(env, (double)(now - run.first_ns), &args[2]);
-  napi_create_double(env, (double)(now - run.last_ns), &args[3]);
-  napi_create_double(env, (double)run.max_gap_ns, &args[4]);
+  napi_create_uint32(env, count, &args[1]);
+  napi_create_double(env, (double)(now - first_ns), &args[2]);
+  napi_create_double(env, (double)(now - last_ns), &args[3]);
+  napi_create_double(env, (double)max_gap_ns, &args[4]);
   napi_get_boolean(env, ended, &args[5]);
-  call_js(env, s->async_ctx, s->on_steady, 6, args);
+  napi_create_int32(env, kind, &args[6]);
+  napi_create_double(env, kind == 1 ? (double)(next_ns - now) : 0, &args[7]);
+  napi_create_uint32(env, errors, &args[8]);
+  const char *name = err ? strerrorname_np(err) : NULL;
+  if (name) napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &args[9]);
+  else napi_get_undefined(env, &args[9]);
+  call_js(env, s->async_ctx, s->on_steady, 10, args);
   napi_close_handle_scope(env, scope);
+}
+
+static void deliver_run(raw_t *s, int vrid, steady_run_t run, bool ended) {
+  call_on_steady(s, vrid, run.count, run.first_ns, run.last_ns, run.max_gap_ns, ended, 0, 0, 0, 0);
+}
+
+static void deliver_advert_run(raw_t *s, int vrid, steady_advert_run_t run, bool ended) {
+  int64_t now = mono_ns();
+  call_on_steady(s, vrid, run.count, run.count ? run.first_ns : now, run.count ? run.last_ns : now, run.max_gap_ns, ended, 1, run.next_ns, run.errors, run.last_errno);
+}
+
+/* End the steady advert of `vrid`: out of the table first, then its last run to onSteady (ended). */
+static bool end_advert(raw_t *s, int vrid) {
+  steady_advert_t *a = s->advert[vrid];
+  if (!a) return false;
+  s->advert[vrid] = NULL;
+  s->adverts--;
+  steady_advert_run_t run = steady_advert_take(a);
+  steady_advert_free(a);
+  deliver_advert_run(s, vrid, run, true);
+  return true;
 }
 
 /* End the watch of `vrid`: taken out of the table first (onSteady may watch it again), then its
@@ -537,7 +576,63 @@ static napi_value raw_drain_js(napi_env env, napi_callback_info info, int family
 static napi_value raw4_drain_js(napi_env env, napi_callback_info info) { return raw_drain_js(env, info, AF_INET); }
 static napi_value raw6_drain_js(napi_env env, napi_callback_info info) { return raw_drain_js(env, info, AF_INET6); }
 
-/* ---- steady watches (steady_watch.h) ---- */
+/* One datagram out: a whole IPv4 packet (IP_HDRINCL) to dst, or an IPv6 payload to dst with src in
+ * IPV6_PKTINFO and the hop limit in IPV6_HOPLIMIT (-1 / NULL: the socket's). 0 or the errno. */
+static int raw_send_frame(raw_t *s, const void *frame, size_t len, const unsigned char *dst, const unsigned char *src, int hop_limit) {
+  if (s->fd < 0) return EBADF;
+  if (s->family == AF_INET) {
+    struct sockaddr_in to;
+    memset(&to, 0, sizeof to);
+    to.sin_family = AF_INET;
+    memcpy(&to.sin_addr, dst, 4);
+    return sendto(s->fd, frame, len, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to) < 0 ? errno : 0;
+  }
+  struct sockaddr_in6 to;
+  memset(&to, 0, sizeof to);
+  to.sin6_family = AF_INET6;
+  memcpy(&to.sin6_addr, dst, 16);
+  to.sin6_scope_id = (uint32_t)s->ifindex;
+  union {
+    struct cmsghdr align;
+    unsigned char space[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
+  } control;
+  memset(&control, 0, sizeof control);
+  struct iovec iov = {(void *)frame, len};
+  struct msghdr msg;
+  memset(&msg, 0, sizeof msg);
+  msg.msg_name = &to;
+  msg.msg_namelen = sizeof to;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  size_t clen = 0;
+  msg.msg_control = control.space;
+  msg.msg_controllen = sizeof control.space;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (hop_limit >= 0) {
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_HOPLIMIT;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &hop_limit, sizeof(int));
+    clen += CMSG_SPACE(sizeof(int));
+    c = (struct cmsghdr *)(control.space + clen);
+  }
+  if (src) {
+    struct in6_pktinfo pi;
+    memset(&pi, 0, sizeof pi);
+    memcpy(&pi.ipi6_addr, src, 16);
+    pi.ipi6_ifindex = (unsigned)s->ifindex;
+    c->cmsg_level = IPPROTO_IPV6;
+    c->cmsg_type = IPV6_PKTINFO;
+    c->cmsg_len = CMSG_LEN(sizeof pi);
+    memcpy(CMSG_DATA(c), &pi, sizeof pi);
+    clen += CMSG_SPACE(sizeof pi);
+  }
+  msg.msg_controllen = clen;
+  if (clen == 0) msg.msg_control = NULL;
+  return sendmsg(s->fd, &msg, MSG_DONTWAIT) < 0 ? errno : 0;
+}
+
+/* ---- steady watches (steady_watch.h) and steady adverts (steady_advert.h) ---- */
 
 /* Aim the watch timer at the earliest hand-over, or stop it when no watch is left. */
 static void arm_watch_timer(raw_t *s) {
@@ -548,6 +643,7 @@ static void arm_watch_timer(raw_t *s) {
       int64_t at = steady_watch_handover_at(s->watch[v]);
       if (at < earliest) earliest = at;
     }
+    if (s->advert[v] && s->advert[v]->next_ns < earliest) earliest = s->advert[v]->next_ns;
   }
   struct itimerspec its;
   memset(&its, 0, sizeof its);
@@ -574,7 +670,41 @@ static void on_watch_timer(uv_poll_t *h, int status, int events) {
   for (int v = 0; v < 256 && s->watch_fd >= 0; v++) {
     if (s->watch[v] && steady_watch_handover_at(s->watch[v]) <= now) end_watch(s, v);
   }
+  /* The adverts due: each at its grid point (the timer woke for the earliest). */
+  for (int v = 0; v < 256 && s->watch_fd >= 0; v++) {
+    steady_advert_t *a = s->advert[v];
+    if (!a || a->next_ns > now) continue;
+    steady_advert_next_id(a);
+    int err = raw_send_frame(s, a->frame, a->len, a->dst, a->addr_len == 16 ? a->src : NULL, a->hop_limit);
+    steady_advert_sent(a, mono_ns(), err);
+    /* A failed send goes back to the engine, whose own send path reports it. */
+    if (err) end_advert(s, v);
+  }
   arm_watch_timer(s);
+}
+
+/* The per-socket timerfd of watches and steady adverts, made at the first of them. */
+static bool ensure_watch_timer(napi_env env, raw_t *s) {
+  if (s->watch_fd >= 0) return true;
+  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (fd < 0) {
+    throw_errno(env, "timerfd_create", errno);
+    return false;
+  }
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  s->watch_poll = malloc(sizeof *s->watch_poll);
+  if (!s->watch_poll || uv_poll_init(loop, s->watch_poll, fd) != 0) {
+    free(s->watch_poll);
+    s->watch_poll = NULL;
+    close(fd);
+    throw_errno(env, "uv_poll_init", EINVAL);
+    return false;
+  }
+  s->watch_fd = fd;
+  s->watch_poll->data = s;
+  uv_poll_start(s->watch_poll, UV_READABLE, on_watch_timer);
+  return true;
 }
 
 /*
@@ -602,22 +732,7 @@ static napi_value raw_watch_js(napi_env env, napi_callback_info info, int family
       napi_get_value_double(env, argv[7], &age_ms) != napi_ok || !(expire_ms > 0) || !(handover_ms >= 0) || !(age_ms >= 0))
     return throw_type(env, "watch(vrid, src, dst, ttl, payload, expireMs, handoverMs, armedAgeMs)");
   if (!s->on_steady) return throw_type(env, "watch: the socket was made without onSteady");
-  if (s->watch_fd < 0) {
-    int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-    if (fd < 0) return throw_errno(env, "watch: timerfd_create", errno);
-    uv_loop_t *loop;
-    napi_get_uv_event_loop(env, &loop);
-    s->watch_poll = malloc(sizeof *s->watch_poll);
-    if (!s->watch_poll || uv_poll_init(loop, s->watch_poll, fd) != 0) {
-      free(s->watch_poll);
-      s->watch_poll = NULL;
-      close(fd);
-      return throw_errno(env, "watch: uv_poll_init", EINVAL);
-    }
-    s->watch_fd = fd;
-    s->watch_poll->data = s;
-    uv_poll_start(s->watch_poll, UV_READABLE, on_watch_timer);
-  }
+  if (!ensure_watch_timer(env, s)) return NULL;
   int64_t armed_at = mono_ns() - (int64_t)(age_ms * 1e6);
   steady_watch_t *w = steady_watch_new((int)alen, src, dst, ttl, payload, plen, (int64_t)(expire_ms * 1e6), (int64_t)(handover_ms * 1e6), armed_at);
   if (!w) return throw_type(env, "watch: bad sizes (payload 1..65535 bytes) or out of memory");
@@ -637,7 +752,7 @@ static napi_value raw_unwatch_js(napi_env env, napi_callback_info info, int fami
   if (!s) return NULL;
   if (argc < 1 || !get_int(env, argv[0], &vrid) || vrid < 0 || vrid > 255) return throw_type(env, "unwatch(vrid)");
   bool had = end_watch(s, vrid);
-  if (s->watches == 0) arm_watch_timer(s);
+  arm_watch_timer(s);
   napi_get_boolean(env, had, &r);
   return r;
 }
@@ -651,13 +766,76 @@ static napi_value raw_collect_js(napi_env env, napi_callback_info info, int fami
   if (!s) return NULL;
   for (int v = 0; v < 256 && s->fd >= 0; v++) {
     steady_watch_t *w = s->watch[v];
-    if (!w || w->count == 0) continue;
-    deliver_run(s, v, steady_watch_take(w), false);
-    runs++;
+    if (w && w->count > 0) {
+      deliver_run(s, v, steady_watch_take(w), false);
+      runs++;
+    }
+    steady_advert_t *a = s->advert[v];
+    if (a && (a->count > 0 || a->errors > 0)) {
+      deliver_advert_run(s, v, steady_advert_take(a), false);
+      runs++;
+    }
   }
   napi_create_uint32(env, runs, &r);
   return r;
 }
+
+/*
+ * advertise(vrid, frame, dst, src, hopLimit, intervalMs, firstDueInMs): send `frame` (IPv4: the whole
+ * packet, whose id the socket renews at each send; IPv6: the payload, from
+ * `src` (16 bytes, or null) with `hopLimit` (-1: the socket's)) to `dst` at every point of the grid
+ * that starts firstDueInMs from now, every intervalMs; runs to onSteady (kind 1). Replaces a steady
+ * advert of that VRID (its run is dropped).
+ */
+static napi_value raw_advertise_js(napi_env env, napi_callback_info info, int family) {
+  size_t argc = 7;
+  napi_value argv[7];
+  raw_t *s = unwrap(env, info, family, &argc, argv);
+  int32_t vrid, hop_limit;
+  void *frame, *dst, *src = NULL;
+  size_t flen, dlen, slen = 0;
+  double interval_ms, due_in_ms;
+  size_t alen = family == AF_INET ? 4 : 16;
+  napi_valuetype t;
+  if (!s) return NULL;
+  if (s->fd < 0) return throw_errno(env, "advertise", EBADF);
+  if (argc < 7 || !get_int(env, argv[0], &vrid) || vrid < 0 || vrid > 255 || !get_bytes(env, argv[1], &frame, &flen) || !get_bytes(env, argv[2], &dst, &dlen) ||
+      dlen != alen || !get_int(env, argv[4], &hop_limit) || napi_get_value_double(env, argv[5], &interval_ms) != napi_ok ||
+      napi_get_value_double(env, argv[6], &due_in_ms) != napi_ok || !(interval_ms > 0))
+    return throw_type(env, "advertise(vrid, frame, dst, src, hopLimit, intervalMs, firstDueInMs)");
+  if (napi_typeof(env, argv[3], &t) == napi_ok && t != napi_null && t != napi_undefined) {
+    if (!get_bytes(env, argv[3], &src, &slen) || slen != alen) return throw_type(env, "advertise: src must be as long as dst, or null");
+  }
+  if (!s->on_steady) return throw_type(env, "advertise: the socket was made without onSteady");
+  if (!ensure_watch_timer(env, s)) return NULL;
+  int64_t next = mono_ns() + (int64_t)(due_in_ms * 1e6);
+  steady_advert_t *a = steady_advert_new(frame, flen, (int)alen, dst, src, hop_limit, (int64_t)(interval_ms * 1e6), next);
+  if (!a) return throw_type(env, "advertise: bad frame or sizes, or out of memory");
+  if (s->advert[vrid]) steady_advert_free(s->advert[vrid]);
+  else s->adverts++;
+  s->advert[vrid] = a;
+  arm_watch_timer(s);
+  return NULL;
+}
+
+/* unadvertise(vrid): boolean — stop that VRID's steady advert now: its last run to onSteady (ended). */
+static napi_value raw_unadvertise_js(napi_env env, napi_callback_info info, int family) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  raw_t *s = unwrap(env, info, family, &argc, argv);
+  int32_t vrid;
+  if (!s) return NULL;
+  if (argc < 1 || !get_int(env, argv[0], &vrid) || vrid < 0 || vrid > 255) return throw_type(env, "unadvertise(vrid)");
+  bool had = end_advert(s, vrid);
+  arm_watch_timer(s);
+  napi_get_boolean(env, had, &r);
+  return r;
+}
+
+static napi_value raw4_advertise_js(napi_env env, napi_callback_info info) { return raw_advertise_js(env, info, AF_INET); }
+static napi_value raw6_advertise_js(napi_env env, napi_callback_info info) { return raw_advertise_js(env, info, AF_INET6); }
+static napi_value raw4_unadvertise_js(napi_env env, napi_callback_info info) { return raw_unadvertise_js(env, info, AF_INET); }
+static napi_value raw6_unadvertise_js(napi_env env, napi_callback_info info) { return raw_unadvertise_js(env, info, AF_INET6); }
 
 static napi_value raw4_watch_js(napi_env env, napi_callback_info info) { return raw_watch_js(env, info, AF_INET); }
 static napi_value raw6_watch_js(napi_env env, napi_callback_info info) { return raw_watch_js(env, info, AF_INET6); }
@@ -680,14 +858,10 @@ static napi_value raw4_send(napi_env env, napi_callback_info info) {
   if (s->fd < 0) return throw_errno(env, "Raw4Socket.send", EBADF);
   if (argc < 2 || !get_bytes(env, argv[0], &packet, &plen) || !get_bytes(env, argv[1], &dst, &dlen) || dlen != 4)
     return throw_type(env, "send(packet, dst4)");
-  struct sockaddr_in to;
-  memset(&to, 0, sizeof to);
-  to.sin_family = AF_INET;
-  memcpy(&to.sin_addr, dst, 4);
-  ssize_t n = sendto(s->fd, packet, plen, MSG_DONTWAIT, (struct sockaddr *)&to, sizeof to);
-  if (n < 0) return throw_errno(env, "Raw4Socket.send", errno);
+  int err = raw_send_frame(s, packet, plen, dst, NULL, -1);
+  if (err) return throw_errno(env, "Raw4Socket.send", err);
   napi_value r;
-  napi_create_int64(env, n, &r);
+  napi_create_int64(env, (int64_t)plen, &r);
   return r;
 }
 
@@ -721,52 +895,10 @@ static napi_value raw6_send(napi_env env, napi_callback_info info) {
   if (argc > 3 && napi_typeof(env, argv[3], &t) == napi_ok && t != napi_undefined && t != napi_null) {
     if (!get_int(env, argv[3], &hop_limit) || hop_limit < 0 || hop_limit > 255) return throw_type(env, "send: hopLimit must be 0..255");
   }
-  struct sockaddr_in6 to;
-  memset(&to, 0, sizeof to);
-  to.sin6_family = AF_INET6;
-  memcpy(&to.sin6_addr, dst, 16);
-  to.sin6_scope_id = (uint32_t)s->ifindex;
-  union {
-    struct cmsghdr align;
-    unsigned char space[CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(struct in6_pktinfo))];
-  } control;
-  memset(&control, 0, sizeof control);
-  struct iovec iov = {payload, plen};
-  struct msghdr msg;
-  memset(&msg, 0, sizeof msg);
-  msg.msg_name = &to;
-  msg.msg_namelen = sizeof to;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  size_t clen = 0;
-  msg.msg_control = control.space;
-  msg.msg_controllen = sizeof control.space;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  if (hop_limit >= 0) {
-    c->cmsg_level = IPPROTO_IPV6;
-    c->cmsg_type = IPV6_HOPLIMIT;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &hop_limit, sizeof(int));
-    clen += CMSG_SPACE(sizeof(int));
-    c = (struct cmsghdr *)(control.space + clen);
-  }
-  if (src) {
-    struct in6_pktinfo pi;
-    memset(&pi, 0, sizeof pi);
-    memcpy(&pi.ipi6_addr, src, 16);
-    pi.ipi6_ifindex = (unsigned)s->ifindex;
-    c->cmsg_level = IPPROTO_IPV6;
-    c->cmsg_type = IPV6_PKTINFO;
-    c->cmsg_len = CMSG_LEN(sizeof pi);
-    memcpy(CMSG_DATA(c), &pi, sizeof pi);
-    clen += CMSG_SPACE(sizeof pi);
-  }
-  msg.msg_controllen = clen;
-  if (clen == 0) msg.msg_control = NULL;
-  ssize_t n = sendmsg(s->fd, &msg, MSG_DONTWAIT);
-  if (n < 0) return throw_errno(env, "Raw6Socket.send", errno);
+  int err = raw_send_frame(s, payload, plen, dst, src, hop_limit);
+  if (err) return throw_errno(env, "Raw6Socket.send", err);
   napi_value r;
-  napi_create_int64(env, n, &r);
+  napi_create_int64(env, (int64_t)plen, &r);
   return r;
 }
 
@@ -906,6 +1038,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watch", NULL, raw4_watch_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"unwatch", NULL, raw4_unwatch_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"collect", NULL, raw4_collect_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"advertise", NULL, raw4_advertise_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"unadvertise", NULL, raw4_unadvertise_js, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_class(env, "Raw4Socket", NAPI_AUTO_LENGTH, raw4_new, NULL, sizeof methods4 / sizeof methods4[0], methods4, &cls);
   napi_set_named_property(env, exports, "Raw4Socket", cls);
@@ -917,6 +1051,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watch", NULL, raw6_watch_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"unwatch", NULL, raw6_unwatch_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"collect", NULL, raw6_collect_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"advertise", NULL, raw6_advertise_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"unadvertise", NULL, raw6_unadvertise_js, NULL, NULL, NULL, napi_default_method, NULL},
   };
   napi_define_class(env, "Raw6Socket", NAPI_AUTO_LENGTH, raw6_new, NULL, sizeof methods6 / sizeof methods6[0], methods6, &cls);
   napi_set_named_property(env, exports, "Raw6Socket", cls);

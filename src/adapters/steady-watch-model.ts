@@ -1,18 +1,20 @@
 /**
- * The addon's steady watches (native/steady_watch.h, driven by raw-vrrp-transport.ts) in
- * JavaScript, over any transport and scheduler: the simulator's twin of that native code, so the
- * engine's watch path runs in deterministic and property tests beside the real-socket ones.
+ * The addon's steady watches and steady adverts (native/steady_watch.h, native/steady_advert.h,
+ * driven by raw-vrrp-transport.ts) in JavaScript, over any transport and scheduler: the
+ * simulator's twin of that native code, so the engine's watch and advert paths run in
+ * deterministic and property tests beside the real-socket ones.
  *
  * Same rules as the native watch: an advert identical to the watched one (source, destination,
  * TTL, bytes) is counted, not delivered; anything else for that VRID ends the watch (its run, then
  * the packet); unwatch ends it at once; collect hands over the runs so far; a watch hands over
  * `handoverMs` before `expireMs` passes from its latest advert. Only the timer differs in form: one
  * per watch, moved at every advert (the addon keeps one per socket, aimed lazily) — the same
- * deadline either way.
+ * deadline either way. A steady advert sends the packet last sent for its VRID at each point of
+ * its grid (a new grid from now when a whole interval behind), until unadvertised.
  */
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { Scheduler, TimerHandle } from '../engine/scheduler.js';
-import type { ReceivedVrrpPacket, SteadyWatch, VrrpPacket, VrrpTransport } from '../engine/transport.js';
+import type { ReceivedVrrpPacket, SteadyAdvertise, SteadyWatch, VrrpPacket, VrrpTransport } from '../engine/transport.js';
 
 interface Watch {
   key: string;
@@ -22,6 +24,18 @@ interface Watch {
   last: number;
   count: number;
   first: number;
+  maxGapMs: number;
+  timer: TimerHandle | undefined;
+}
+
+interface Advert {
+  key: string;
+  req: SteadyAdvertise;
+  packet: VrrpPacket;
+  next: number;
+  count: number;
+  first: number;
+  last: number | undefined;
   maxGapMs: number;
   timer: TimerHandle | undefined;
 }
@@ -37,8 +51,12 @@ export class SteadyWatchTransport implements VrrpTransport {
   private readonly watches = new Map<string, Watch>();
   private readonly subscription: Subscription;
   readonly receive$: Observable<ReceivedVrrpPacket> = this.rx.asObservable();
+  private readonly lastSent = new Map<string, VrrpPacket>();
+  private readonly adverts = new Map<string, Advert>();
   /** Adverts counted by watches (delivered in runs). */
   watched = 0;
+  /** Adverts sent by steady adverts. */
+  sentSteady = 0;
 
   constructor(
     private readonly inner: VrrpTransport,
@@ -134,6 +152,58 @@ export class SteadyWatchTransport implements VrrpTransport {
     for (const w of [...this.watches.values()]) {
       if (w.count > 0 && this.watches.get(w.key) === w) this.rx.next(this.run(w, false));
     }
+    for (const a of [...this.adverts.values()]) {
+      if (a.count > 0 && this.adverts.get(a.key) === a) a.req.onRun(this.advertRun(a, false));
+    }
+  }
+
+  advertSteady(req: SteadyAdvertise): boolean {
+    const key = SteadyWatchTransport.key(req.ifname, req.family, req.vrid);
+    const packet = this.lastSent.get(key);
+    if (packet === undefined) return false;
+    const old = this.adverts.get(key);
+    if (old?.timer !== undefined) this.scheduler.cancel(old.timer);
+    const a: Advert = { key, req, packet: { ...packet, payload: new Uint8Array(packet.payload) }, next: req.nextDueAt, count: 0, first: 0, last: undefined, maxGapMs: 0, timer: undefined };
+    this.adverts.set(key, a);
+    this.aimAdvert(a);
+    return true;
+  }
+
+  private aimAdvert(a: Advert): void {
+    a.timer = this.scheduler.at(a.next, () => {
+      a.timer = undefined;
+      if (this.adverts.get(a.key) !== a) return;
+      const now = this.scheduler.now();
+      this.inner.send(a.packet);
+      this.sentSteady++;
+      const gap = a.last === undefined ? 0 : now - a.last;
+      if (a.count === 0) {
+        a.first = now;
+        a.maxGapMs = gap;
+      } else if (gap > a.maxGapMs) a.maxGapMs = gap;
+      a.count++;
+      a.last = now;
+      a.next += a.req.intervalMs;
+      if (a.next <= now) a.next = now + a.req.intervalMs;
+      this.aimAdvert(a);
+    });
+  }
+
+  private advertRun(a: Advert, ended: boolean): Parameters<SteadyAdvertise['onRun']>[0] {
+    const now = this.scheduler.now();
+    const run = { count: a.count, firstAt: a.count > 0 ? a.first : now, lastAt: a.count > 0 ? a.last! : now, maxGapMs: a.count > 0 ? a.maxGapMs : 0, nextDueAt: a.next, errors: 0, ended };
+    a.count = 0;
+    a.maxGapMs = 0;
+    return run;
+  }
+
+  unadvertSteady(ifname: string, family: 'ipv4' | 'ipv6', vrid: number): void {
+    const key = SteadyWatchTransport.key(ifname, family, vrid);
+    const a = this.adverts.get(key);
+    if (a === undefined) return;
+    this.adverts.delete(key);
+    if (a.timer !== undefined) this.scheduler.cancel(a.timer);
+    a.req.onRun(this.advertRun(a, true));
   }
 
   /** Watches in force (tests). */
@@ -142,6 +212,7 @@ export class SteadyWatchTransport implements VrrpTransport {
   }
 
   send(pkt: VrrpPacket): void {
+    if (pkt.payload.length >= 2) this.lastSent.set(SteadyWatchTransport.key(pkt.ifname, pkt.family, pkt.payload[1]!), pkt);
     this.inner.send(pkt);
   }
 
@@ -153,6 +224,8 @@ export class SteadyWatchTransport implements VrrpTransport {
     this.subscription.unsubscribe();
     for (const w of this.watches.values()) if (w.timer !== undefined) this.scheduler.cancel(w.timer);
     this.watches.clear();
+    for (const a of this.adverts.values()) if (a.timer !== undefined) this.scheduler.cancel(a.timer);
+    this.adverts.clear();
     this.rx.complete();
   }
 }

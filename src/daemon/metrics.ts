@@ -8,7 +8,7 @@
  * from the engines needs none of prom-client's registries or collectors.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { VrrpTransport, VrrpPacket, ReceivedVrrpPacket, SteadyWatch } from '../engine/transport.js';
+import type { VrrpTransport, VrrpPacket, ReceivedVrrpPacket, SteadyAdvertise, SteadyWatch } from '../engine/transport.js';
 import type { VrrpState } from '../machines/vrrp/contract.js';
 import { filter, Subject, type Observable, type Subscription } from 'rxjs';
 
@@ -203,6 +203,12 @@ export class InstanceTransport implements VrrpTransport {
             collectSteady: () => this.inner.collectSteady?.(),
           }
         : {}),
+      ...(this.inner.advertSteady !== undefined
+        ? {
+            advertSteady: (req: SteadyAdvertise) => this.advertSteady(req),
+            unadvertSteady: (ifname: string, family: 'ipv4' | 'ipv6', vrid: number) => this.unadvertSteady(ifname, family, vrid),
+          }
+        : {}),
       close: () => {
         // A unit that replaced this one (a reload) may hold the keys by now: leave those.
         for (const k of keys) if (k.slots.receivers[k.index] === subject) k.slots.receivers[k.index] = undefined;
@@ -227,7 +233,30 @@ export class InstanceTransport implements VrrpTransport {
     }
   }
 
-  /** VrrpTransport.collectSteady: every steady watch's run so far, to its unit's receiver now. */
+  /**
+   * VrrpTransport.advertSteady, by the interface the instance's adverts leave by (its vmac when it
+   * has one); what the addon sends counts as sent by the instance.
+   */
+  advertSteady(req: SteadyAdvertise): boolean {
+    if (this.inner.advertSteady === undefined) return false;
+    const k = InstanceTransport.key(req.ifname, req.family, req.vrid);
+    const via = this.sendVia.get(k);
+    return this.inner.advertSteady({
+      ...req,
+      ifname: via ?? req.ifname,
+      onRun: (run) => {
+        if (run.count > 0) this.sentBy.set(k, (this.sentBy.get(k) ?? 0) + run.count);
+        req.onRun(run);
+      },
+    });
+  }
+
+  unadvertSteady(ifname: string, family: 'ipv4' | 'ipv6', vrid: number): void {
+    const via = this.sendVia.get(InstanceTransport.key(ifname, family, vrid));
+    this.inner.unadvertSteady?.(via ?? ifname, family, vrid);
+  }
+
+  /** VrrpTransport.collectSteady: every steady watch's and steady advert's run so far, now. */
   collectSteady(): void {
     this.inner.collectSteady?.();
   }

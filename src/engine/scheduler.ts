@@ -39,6 +39,11 @@ export interface Scheduler extends Clock {
    * or been cancelled (then nothing is armed).
    */
   rearm(handle: TimerHandle, delayMs: number): TimerHandle | undefined;
+  /**
+   * A plain (not precise) timer counts whole ms and may fire up to 1 ms before a fractional
+   * deadline (setTimeout): a caller that must not be early rounds its delay up. Virtual time is exact.
+   */
+  readonly wholeMs?: boolean;
 }
 
 /** An armed timer. `fn` is cleared when the entry is cancelled or has run (lazy deletion). */
@@ -308,6 +313,7 @@ function earlyByMs(remaining: number): number {
  * expires only at a takeover (an advert re-arms it long before).
  */
 export class RealTimeScheduler implements Scheduler {
+  readonly wholeMs = true;
   private readonly origin = performance.now();
   /** The kernel timer for precise timers' last stretch, when the daemon gave one. */
   private readonly kernelTimer: KernelTimer | undefined;

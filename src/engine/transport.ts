@@ -47,6 +47,35 @@ export interface SteadyRun {
   ended: boolean;
 }
 
+/** Adverts a steady advert (VrrpTransport.advertSteady) sent, on the engine's clock. */
+export interface SteadyAdvertRun {
+  /** How many since it began or its previous run (0 on a run that only ends it). */
+  count: number;
+  firstAt: number;
+  lastAt: number;
+  /** Largest interval between two consecutive sends, the one before the run included (ms). */
+  maxGapMs: number;
+  /** The grid's next point: where the engine's own advert timer takes over when it ended. */
+  nextDueAt: number;
+  /** Sends that failed (a failure ends it: the engine's own send path then reports). */
+  errors: number;
+  ended: boolean;
+}
+
+/**
+ * A MASTER's steady state, handed to the transport: send the advert it last sent for (ifname,
+ * family, vrid) again at every point of the grid from `nextDueAt`, every `intervalMs`, and report
+ * runs to `onRun` (synchronously from unadvertSteady and collectSteady, else from the loop).
+ */
+export interface SteadyAdvertise {
+  ifname: string;
+  family: 'ipv4' | 'ipv6';
+  vrid: number;
+  intervalMs: number;
+  nextDueAt: number;
+  onRun: (run: SteadyAdvertRun) => void;
+}
+
 /**
  * A BACKUP's steady state, handed to the transport: count the adverts identical to `packet`
  * (source, destination, TTL and bytes) without delivering them one by one, and end the watch
@@ -77,6 +106,13 @@ export interface VrrpTransport {
   watchSteady?(watch: SteadyWatch): boolean;
   /** End the watch of (ifname, family, vrid) now; its last run arrives on `receive$` before this returns. */
   unwatchSteady?(ifname: string, family: 'ipv4' | 'ipv6', vrid: number): void;
-  /** Every watch's run so far (those with adverts in it) to `receive$` now; the watches go on. */
+  /**
+   * Send a MASTER's steady advert from below JavaScript (see SteadyAdvertise); false when this
+   * transport cannot, or sent nothing for that VRID lately (the engine keeps its own timer).
+   */
+  advertSteady?(req: SteadyAdvertise): boolean;
+  /** Stop it now; its last run reaches `onRun` before this returns. */
+  unadvertSteady?(ifname: string, family: 'ipv4' | 'ipv6', vrid: number): void;
+  /** Every watch's and steady advert's run so far (those with something in it), now; they go on. */
   collectSteady?(): void;
 }

@@ -15,12 +15,14 @@ import { recordScenario } from '../replay/scenarios.js';
 import { nodeConfigText, type LabNode } from './lab.js';
 
 /**
- * The engine's steady watches (NodeEngine.watch; VrrpTransport.watchSteady) against hearing every
- * advert: with the addon's watch modelled over the simulated LAN (SteadyWatchTransport), the same
- * scenario with faults that end watches every way (a master's advert changing, a script moving a
- * watched backup's priority, an interface down, a master killed, a graceful stop) must give the same
- * timeline, states and packets, the same records apart from where a summary closes, and summaries
- * that count the same adverts; and its event logs must replay with 0 divergences.
+ * The engine's steady watches and steady adverts (NodeEngine.watch / advertise;
+ * VrrpTransport.watchSteady / advertSteady) against stepping every advert heard and every advert
+ * timer: with the addon's part modelled over the simulated LAN (SteadyWatchTransport), the same
+ * scenario with faults that end them every way (a master's advert changing, a script moving a
+ * watched backup's or an advertising master's priority, an interface down, a master killed, a
+ * graceful stop, the garp_master_delay timer of a new master) must give the same timeline, states
+ * and packets, the same records apart from where a summary closes, and summaries that count the
+ * same adverts; and its event logs must replay with 0 divergences.
  */
 
 function load(node: LabNode): KeepalivedConfig {
@@ -167,8 +169,12 @@ describe('steady watches in the engine', () => {
     // The watches counted most of the adverts heard (so the watch path is what was compared); the
     // rest: the sync group's members (never watched), the advert each watch starts from, and
     // backups whose steady step does more than re-arm Master_Down_Timer (a running preempt_delay).
-    const counted = watchModels.get('clean')!.reduce((n, m) => n + m.watched, 0);
+    const models = watchModels.get('clean')!;
+    const counted = models.reduce((n, m) => n + m.watched, 0);
     expect(counted).toBeGreaterThan(folded / 2);
+    // And most of the masters' adverts were sent by the transport's steady adverts.
+    const sentSteady = models.reduce((n, m) => n + m.sentSteady, 0);
+    expect(sentSteady).toBeGreaterThan(1_000);
   });
 
   it('and with loss, duplication, reordering and jitter', () => {

@@ -75,6 +75,8 @@ class LaterJournal implements EngineJournal {
  * runs (10 µs per read); records every delay the engine arms.
  */
 class DriftingScheduler implements Scheduler {
+  /** As the daemon's real-time scheduler: its plain timers count whole ms. */
+  readonly wholeMs = true;
   readonly inner = new VirtualScheduler();
   readonly armed: Array<{ delay: number; precise: boolean | undefined }> = [];
   private drift = 0;

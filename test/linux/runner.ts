@@ -184,6 +184,22 @@ async function handle(cmd: Cmd): Promise<unknown> {
     case 'unwatch':
       transport.unwatchSteady(cmd['ifname'] as string, cmd['family'] as 'ipv4' | 'ipv6', cmd['vrid'] as number);
       return { ok: true, at: now() };
+    case 'advertise': {
+      // The advert last sent for that VRID, sent by the socket on a grid from now on.
+      const vrid = cmd['vrid'] as number;
+      const ok = transport.advertSteady({
+        ifname: cmd['ifname'] as string,
+        family: cmd['family'] as 'ipv4' | 'ipv6',
+        vrid,
+        intervalMs: cmd['intervalMs'] as number,
+        nextDueAt: now() + (cmd['dueInMs'] as number),
+        onRun: (run) => reply({ event: 'advert-run', vrid, ...run }),
+      });
+      return { ok };
+    }
+    case 'unadvertise':
+      transport.unadvertSteady(cmd['ifname'] as string, cmd['family'] as 'ipv4' | 'ipv6', cmd['vrid'] as number);
+      return { ok: true, at: now() };
     case 'collect':
       transport.collectSteady();
       return { ok: true, at: now() };

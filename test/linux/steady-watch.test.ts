@@ -1,13 +1,15 @@
 /**
- * Steady watches on a real kernel (VrrpTransport.watchSteady, the addon's native/steady_watch.c):
- * host a sends adverts over a bridge in network namespaces, host b's transport watches one. The
- * identical adverts must not reach JavaScript one by one but come as runs with their kernel
- * receive times; anything else must end the watch, its run first; a watch with no advert must
- * hand over before Master_Down_Timer would expire.
+ * Steady watches and steady adverts on a real kernel (VrrpTransport.watchSteady / advertSteady,
+ * the addon's native/steady_watch.c and native/steady_advert.c): host a sends adverts over a
+ * bridge in network namespaces, host b's transport watches one. The identical adverts must not
+ * reach JavaScript one by one but come as runs with their kernel receive times; anything else must
+ * end the watch, its run first; a watch with no advert must hand over before Master_Down_Timer
+ * would expire. A steady advert must put the advert last sent on the wire at every point of its
+ * grid, well formed (the peer's transport parses it), until taken back with its run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type NetnsLab } from '../helpers/netns.js';
-import { startRunner, type Runner } from './adapter-lab.js';
+import { Capture, startRunner, type Runner } from './adapter-lab.js';
 
 const v3Advert = (vrid: number, priority: number) => ({ version: 3, type: 1, vrid, priority, maxAdverIntCs: 10, addresses: ['192.0.2.100'], family: 'ipv4' });
 const v3Advert6 = (vrid: number, priority: number) => ({ version: 3, type: 1, vrid, priority, maxAdverIntCs: 10, addresses: ['2001:db8::100'], family: 'ipv6' });
@@ -154,4 +156,53 @@ describe('a steady watch (IPv6)', () => {
     expect(rx[1]!.run).toBeUndefined();
     expect(parseInt(rx[1]!.payload.slice(4, 6), 16)).toBe(140);
   });
+});
+
+describe('a steady advert', () => {
+  for (const family of ['ipv4', 'ipv6'] as const) {
+    it(`sends the advert last sent at every point of its grid, well formed, until unadvertised with its run (${family})`, async () => {
+      const vrid = family === 'ipv4' ? 71 : 72;
+      const advert = family === 'ipv4' ? v3Advert(vrid, 150) : v3Advert6(vrid, 150);
+      const fromA = a.mark;
+      const from = b.mark;
+      const cap = family === 'ipv4' ? await Capture.start(lab, ['ip proto 112']) : undefined;
+      await send(advert, family);
+      expect(await a.call('advertise', { ifname: 'eth0', family, vrid, intervalMs: 50, dueInMs: 50 })).toEqual({ ok: true });
+      await sleep(520);
+      const off = await a.call('unadvertise', { ifname: 'eth0', family, vrid });
+      const runs = a.events('advert-run', fromA) as Array<Record<string, number | boolean>>;
+      expect(runs).toHaveLength(1);
+      const run = runs[0]!;
+      expect(run['ended']).toBe(true);
+      expect(run['errors']).toBe(0);
+      expect(run['count']).toBeGreaterThanOrEqual(8);
+      expect(run['count']).toBeLessThanOrEqual(11);
+      // The grid: the first 50 ms after the call, then every 50 ms.
+      expect(Number(run['maxGapMs'])).toBeLessThan(80);
+      expect(Number(run['nextDueAt'])).toBeGreaterThan(Number(off['at']) - 1);
+      await sleep(150);
+      // b heard the first advert and then each one the socket sent, byte for byte, TTL / hop limit 255.
+      const rx = rxOf(vrid, family, from);
+      expect(rx.length).toBe(1 + Number(run['count']));
+      for (const p of rx) {
+        expect(p.payload).toBe(rx[0]!.payload);
+        expect(p['ttl']).toBe(255);
+        if (family === 'ipv4') expect(p['tos']).toBe(0xc0);
+      }
+      const gaps = rx.slice(2).map((p, i) => p.at - rx[i + 1]!.at);
+      const sorted = [...gaps].sort((x, y) => x - y);
+      expect(sorted[Math.floor(sorted.length / 2)]!).toBeGreaterThan(45);
+      expect(sorted[Math.floor(sorted.length / 2)]!).toBeLessThan(55);
+      if (cap !== undefined) {
+        // On the wire: a valid IP header checksum, and a new IP id on each of them.
+        const text = cap.text;
+        cap.stop();
+        expect(text).not.toMatch(/bad cksum/);
+        const ids = [...text.matchAll(/id (\d+),.*\n?.*vrid 71/g)].map((m) => Number(m[1]));
+        expect(ids.length).toBeGreaterThanOrEqual(rx.length - 1);
+        expect(new Set(ids).size).toBe(ids.length);
+      }
+      expect(await a.call('stats')).toMatchObject({ sentSteady: expect.any(Number) });
+    });
+  }
 });

@@ -35,20 +35,38 @@ export type Raw6MessageCallback = (
 export type Raw4MessageCallback = (err: (Error & { code?: string }) | undefined, packet: Buffer | undefined, ageNs: number | undefined) => void;
 
 /**
- * A steady watch's run (kts_net's watch(); see native/steady_watch.h): `count` identical adverts of
- * `vrid` since the last run, the first and the last that long ago (ns, CLOCK_MONOTONIC), the
- * largest gap between consecutive ones (the one before the run included); `ended`: the watch is
- * over (unwatch, another advert for that VRID, which follows, or the hand-over before its deadline).
+ * A run of a steady watch (kind 0: `count` identical adverts of `vrid` heard since the last run) or
+ * of a steady advert (kind 1: `count` adverts sent), the first and the last that long ago (ns,
+ * CLOCK_MONOTONIC), the largest gap between consecutive ones (the one before the run included);
+ * `ended`: it is over (unwatch / unadvertise, another advert for that VRID, which follows, a watch's
+ * hand-over before its deadline, a failed send). Kind 1 only: `nextInNs` how far off the grid's
+ * next point is, `errors` failed sends and `errorCode` the last one's errno name.
+ * See native/steady_watch.h and native/steady_advert.h.
  */
-export type SteadyRunCallback = (vrid: number, count: number, firstAgeNs: number, lastAgeNs: number, maxGapNs: number, ended: boolean) => void;
+export type SteadyRunCallback = (
+  vrid: number,
+  count: number,
+  firstAgeNs: number,
+  lastAgeNs: number,
+  maxGapNs: number,
+  ended: boolean,
+  kind: number,
+  nextInNs: number,
+  errors: number,
+  errorCode: string | undefined,
+) => void;
 
-/** What both raw sockets do about steady watches (native/README.md). */
+/** What both raw sockets do about steady watches and steady adverts (native/README.md). */
 export interface SteadyWatchSocket {
   /** Count the adverts of `vrid` identical to this one instead of delivering them (onSteady gets runs). */
   watch(vrid: number, src: Uint8Array, dst: Uint8Array, ttl: number, payload: Uint8Array, expireMs: number, handoverMs: number, armedAgeMs: number): void;
   /** End that watch; its last run to onSteady (ended) before this returns. */
   unwatch(vrid: number): boolean;
-  /** Every watch's run so far with adverts in it to onSteady (not ended); how many. */
+  /** Send `frame` to `dst` at every point of the grid that starts firstDueInMs from now, every intervalMs. */
+  advertise(vrid: number, frame: Uint8Array, dst: Uint8Array, src: Uint8Array | null, hopLimit: number, intervalMs: number, firstDueInMs: number): void;
+  /** Stop that steady advert; its last run to onSteady (ended) before this returns. */
+  unadvertise(vrid: number): boolean;
+  /** Every watch's and steady advert's run so far (those with something in it) to onSteady (not ended); how many. */
   collect(): number;
 }
 

@@ -21,18 +21,20 @@
  * Steady watches (watchSteady): a BACKUP's engine may hand the socket its master's advert, and the
  * addon then counts the identical ones itself (native/steady_watch.h) and delivers them as runs, so
  * the steady state costs a recvmsg and a memcmp per advert instead of a trip through JavaScript.
+ * Steady adverts (advertSteady) are the MASTER's twin: the socket sends the advert the engine last
+ * sent for a VRID at every point of its timer's grid (native/steady_advert.h).
  *
  * The transport does not judge packets: everything that parses as IP goes to `receive$` and the
  * engine validates (TTL, VRID, auth, ...) and counts drops. Socket errors never throw out of
  * `send`: they go to `errors$` and the counters, so one bad interface cannot stop the others.
  */
 import { Observable, Subject } from 'rxjs';
-import type { ReceivedVrrpPacket, SteadyWatch, VrrpPacket, VrrpTransport } from '../../engine/transport.js';
+import type { ReceivedVrrpPacket, SteadyAdvertise, SteadyWatch, VrrpPacket, VrrpTransport } from '../../engine/transport.js';
 import { addressBytesOrThrow, formatIpv6, parseAddress } from '../../protocol/address.js';
 import { buildIpv4Header, parseIpv4Packet } from '../../protocol/ipv4-header.js';
 import { IPPROTO_VRRP, VRRP_MULTICAST_IPV4, VRRP_MULTICAST_IPV6, VRRP_TTL } from '../../protocol/vrrp-packet.js';
 import { interfaceLookup } from './link-monitor.js';
-import { loadNative, type Raw4Socket, type Raw6Socket } from './native.js';
+import { loadNative, type Raw4Socket, type Raw6Socket, type SteadyRunCallback } from './native.js';
 import {
   errnoOf,
   errorText,
@@ -92,6 +94,8 @@ export interface TransportStats {
   malformed: number;
   /** Of `received`, the adverts steady watches counted (delivered in runs). */
   watched: number;
+  /** Of `sent`, the adverts steady adverts sent from the addon. */
+  sentSteady: number;
 }
 
 export type OpenResult = { ok: true } | { ok: false; error: TransportError };
@@ -104,6 +108,9 @@ interface Ipv4Endpoint {
   lastAt: number;
   /** Per VRID, the advert its watch counts (what a run's packet repeats). */
   watched: Array<LinuxReceivedVrrpPacket | undefined>;
+  /** Per VRID, the last advert sent (what a steady advert repeats) and the steady advert's run handler. */
+  lastSent: Array<VrrpPacket | undefined>;
+  advertising: Array<SteadyAdvertise['onRun'] | undefined>;
 }
 interface Ipv6Endpoint {
   family: 'ipv6';
@@ -111,6 +118,8 @@ interface Ipv6Endpoint {
   socket: Raw6Socket;
   lastAt: number;
   watched: Array<LinuxReceivedVrrpPacket | undefined>;
+  lastSent: Array<VrrpPacket | undefined>;
+  advertising: Array<SteadyAdvertise['onRun'] | undefined>;
 }
 type Endpoint = Ipv4Endpoint | Ipv6Endpoint;
 
@@ -122,7 +131,7 @@ export class RawVrrpTransport implements VrrpTransport {
   private readonly errors = new Subject<TransportError>();
   private ipId = 0;
   private closed = false;
-  readonly stats: TransportStats = { sent: 0, received: 0, sendErrors: 0, malformed: 0, watched: 0 };
+  readonly stats: TransportStats = { sent: 0, received: 0, sendErrors: 0, malformed: 0, watched: 0, sentSteady: 0 };
 
   readonly receive$: Observable<LinuxReceivedVrrpPacket> = this.rx.asObservable();
   readonly errors$: Observable<TransportError> = this.errors.asObservable();
@@ -179,7 +188,7 @@ export class RawVrrpTransport implements VrrpTransport {
   private openIpv4(spec: TransportInterface): Ipv4Endpoint {
     const native = loadNative();
     if (!native.ok) throw Object.assign(new Error(native.error), { code: 'ENOSYS' });
-    const ep = { family: 'ipv4', spec, lastAt: -Infinity, watched: [] } as unknown as Ipv4Endpoint;
+    const ep = { family: 'ipv4', spec, lastAt: -Infinity, watched: [], lastSent: [], advertising: [] } as unknown as Ipv4Endpoint;
     // The addon drains up to 64 datagrams per readable wake-up (keepalived's read loop), so a
     // backlog left by a busy loop is read in one turn, not one datagram per turn.
     const socket = new native.addon.Raw4Socket(spec.ifname, spec.ifindex, IPPROTO_VRRP, (err, packet, ageNs) => {
@@ -206,7 +215,7 @@ export class RawVrrpTransport implements VrrpTransport {
   private openIpv6(spec: TransportInterface): Ipv6Endpoint {
     const native = loadNative();
     if (!native.ok) throw Object.assign(new Error(native.error), { code: 'ENOSYS' });
-    const ep = { family: 'ipv6', spec, lastAt: -Infinity, watched: [] } as unknown as Ipv6Endpoint;
+    const ep = { family: 'ipv6', spec, lastAt: -Infinity, watched: [], lastSent: [], advertising: [] } as unknown as Ipv6Endpoint;
     const socket = new native.addon.Raw6Socket(spec.ifname, spec.ifindex, IPPROTO_VRRP, (err, payload, src, dst, hopLimit, ifindex, ageNs) => {
       if (err) {
         this.errors.next({ ifname: ep.spec.ifname, family: 'ipv6', op: 'receive', message: err.message, ...(err.code ? { code: err.code } : {}) });
@@ -241,8 +250,22 @@ export class RawVrrpTransport implements VrrpTransport {
   }
 
   /** The addon's onSteady for `ep`: a watch's run, as its advert with `run` set, to `receive$`. */
-  private onSteady(ep: Endpoint): (vrid: number, count: number, firstAgeNs: number, lastAgeNs: number, maxGapNs: number, ended: boolean) => void {
-    return (vrid, count, firstAgeNs, lastAgeNs, maxGapNs, ended) => {
+  private onSteady(ep: Endpoint): SteadyRunCallback {
+    return (vrid, count, firstAgeNs, lastAgeNs, maxGapNs, ended, kind, nextInNs, errors, errorCode) => {
+      if (kind === 1) {
+        const onRun = ep.advertising[vrid];
+        if (onRun === undefined) return;
+        if (ended) ep.advertising[vrid] = undefined;
+        this.stats.sent += count;
+        this.stats.sentSteady += count;
+        if (errors > 0) {
+          this.stats.sendErrors += errors;
+          this.errors.next({ ifname: ep.spec.ifname, family: ep.family, op: 'send', message: `steady advert of VRID ${vrid} on ${ep.spec.ifname}: ${errorCode ?? 'error'}`, ...(errorCode ? { code: errorCode } : {}) });
+        }
+        const now = this.now();
+        onRun({ count, firstAt: now - firstAgeNs / 1e6, lastAt: now - lastAgeNs / 1e6, maxGapMs: maxGapNs / 1e6, nextDueAt: now + nextInNs / 1e6, errors, ended });
+        return;
+      }
       const watched = ep.watched[vrid];
       if (watched === undefined) return;
       if (ended) ep.watched[vrid] = undefined;
@@ -271,6 +294,41 @@ export class RawVrrpTransport implements VrrpTransport {
     const { run: _run, ...plain } = p as LinuxReceivedVrrpPacket;
     ep.watched[vrid] = { ...plain, payload: new Uint8Array(p.payload) } as LinuxReceivedVrrpPacket;
     return true;
+  }
+
+  /** VrrpTransport.advertSteady: the addon sends the advert last sent for that VRID on the grid. */
+  advertSteady(req: SteadyAdvertise): boolean {
+    const ep = this.endpoints.get(RawVrrpTransport.key(req.ifname, req.family));
+    const pkt = ep?.lastSent[req.vrid];
+    if (ep === undefined || pkt === undefined || this.closed) return false;
+    try {
+      const dst = addressBytesOrThrow(pkt.dst, pkt.family, 'dst');
+      const ttl = pkt.ttl ?? VRRP_TTL;
+      const dueIn = req.nextDueAt - this.now();
+      if (ep.family === 'ipv4') {
+        // The socket renews the id (and the checksum) at each send, from this one on.
+        const header = buildIpv4Header({ src: pkt.src, dst: pkt.dst, protocol: IPPROTO_VRRP, payloadLength: pkt.payload.length, ttl, tos: VRRP_TOS, id: this.ipId });
+        ep.socket.advertise(req.vrid, Buffer.concat([header, pkt.payload]), dst, null, ttl, req.intervalMs, dueIn);
+      } else {
+        ep.socket.advertise(req.vrid, pkt.payload, dst, addressBytesOrThrow(pkt.src, 'ipv6', 'src'), ttl, req.intervalMs, dueIn);
+      }
+    } catch {
+      return false;
+    }
+    ep.advertising[req.vrid] = req.onRun;
+    return true;
+  }
+
+  /** VrrpTransport.unadvertSteady: the steady advert's last run to its handler, now. */
+  unadvertSteady(ifname: string, family: 'ipv4' | 'ipv6', vrid: number): void {
+    const ep = this.endpoints.get(RawVrrpTransport.key(ifname, family));
+    if (ep === undefined || ep.advertising[vrid] === undefined) return;
+    try {
+      ep.socket.unadvertise(vrid);
+    } catch {
+      // A closed socket sends nothing more.
+    }
+    ep.advertising[vrid] = undefined;
   }
 
   /** VrrpTransport.unwatchSteady: the watch's last run to `receive$`, now. */
@@ -348,6 +406,7 @@ export class RawVrrpTransport implements VrrpTransport {
       return;
     }
     const ttl = pkt.ttl ?? VRRP_TTL;
+    if (pkt.payload.length >= 2) ep.lastSent[pkt.payload[1]!] = pkt;
     try {
       if (ep.family === 'ipv4') {
         this.ipId = (this.ipId + 1) & 0xffff;
