@@ -3,10 +3,11 @@
  * Takeover and resource bench: keepalived-ts (compiled, dist/) vs the real keepalived, in one lab.
  *
  *   npm run build && node bench/takeover.mjs [--reps-v2 N] [--reps-v3 N] [--window S] [--json FILE]
- *       [--res CASE,...] [--profile-ours DIR] [--threads]
+ *       [--res CASE,...] [--profile-ours DIR] [--threads] [--window S] [--settle S]
  *
  * --res runs only the named resource cases (e.g. --res 255,50@10ms; names: 1, 50, 255, 50@10ms);
  * --threads logs the CPU of every thread of both daemons over each resource window;
+ * --settle S waits S seconds (default 15) after the backup's start before a resource window opens;
  * --profile-ours DIR writes a V8 CPU profile of every process of ours (node --cpu-prof; the children
  * inherit it) into DIR/<daemon id>/ when it stops (SIGTERM: a graceful stop, so profiles get written).
  *
@@ -35,6 +36,9 @@ const opt = (name, dflt) => {
 const REPS_V2 = Number(opt('--reps-v2', '3'));
 const REPS_V3 = Number(opt('--reps-v3', '5'));
 const WINDOW_S = Number(opt('--window', '10'));
+// Seconds from the backup's start to the resource window (both implementations alike): the steady
+// state, not the start-up (keepalived-ts compiles its code lazily in the first seconds).
+const SETTLE_S = Number(opt('--settle', '15'));
 const JSON_OUT = opt('--json', undefined);
 const KEEP = args.includes('--keep-tmp');
 const RES_ONLY = opt('--res', undefined)?.split(',');
@@ -428,7 +432,7 @@ async function resources(impl, c) {
     const bStart = readPackets(r).length;
     b = startDaemon(impl, 'b', conf('b', cfg));
     await waitFile(b.vrrpPidFile, 15000);
-    await sleep(2000);
+    await sleep(SETTLE_S * 1000);
     const mark = readPackets(r).length;
     const la0 = loadavg();
     const u0 = { a: groupUsage(a.pid), b: groupUsage(b.pid), t: performance.now() };
@@ -553,7 +557,7 @@ async function main() {
 
   // ---- report (Markdown on stdout)
   const out = [];
-  out.push(`Run ${new Date(t0).toISOString().slice(0, 16)}Z, ${((Date.now() - t0) / 1000).toFixed(0)} s, load average ${loadStart.join(' ')} at start, ${loadEnd.join(' ')} at end; repetitions: v2 ${REPS_V2}, v3 ${REPS_V3} (pairs per implementation); resource window ${WINDOW_S} s.`);
+  out.push(`Run ${new Date(t0).toISOString().slice(0, 16)}Z, ${((Date.now() - t0) / 1000).toFixed(0)} s, load average ${loadStart.join(' ')} at start, ${loadEnd.join(' ')} at end; repetitions: v2 ${REPS_V2}, v3 ${REPS_V3} (pairs per implementation); resource window ${WINDOW_S} s, opened ${SETTLE_S} s after the backup started.`);
   out.push('');
   out.push('| takeover (ms, median (min–max)) | goal | ours on the wire | keepalived on the wire | ours, client | keepalived, client |');
   out.push('| --- | --- | --- | --- | --- | --- |');
