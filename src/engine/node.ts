@@ -911,6 +911,10 @@ export class NodeEngine {
     const t = res.transition;
     if (t === undefined) return;
     inst.state = t.to;
+    // Insurance: a transition is stepped only with no watch of ours on the VRID (settle ends it), so
+    // the transport should have none either; if it still had one, it would swallow every advert of
+    // that VRID — a MASTER deaf to a better master. Its run, if any, is a stray.
+    if (inst.watched === undefined) this.opts.transport.unwatchSteady?.(inst.config.interface, inst.family, inst.config.virtualRouterId);
     // A sync group moves together: the other members get their `syncGroup` input in this same
     // step. A transition that was itself caused by the group does not echo back.
     if (inst.syncGroup !== undefined && input.type !== 'syncGroup' && depth < MAX_CASCADE) {
