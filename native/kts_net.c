@@ -756,15 +756,16 @@ static napi_value raw_watch_js(napi_env env, napi_callback_info info, int family
   return NULL;
 }
 
-/* unwatch(vrid): boolean — end that VRID's watch now: its last run to onSteady (ended), synchronously. */
-static napi_value raw_unwatch_js(napi_env env, napi_callback_info info, int family) {
+/* unwatch(vrid) / unadvertise(vrid): boolean — end that VRID's watch / steady advert now, its last
+ * run to onSteady (ended) synchronously; whether there was one. */
+static napi_value raw_end_js(napi_env env, napi_callback_info info, int family, bool (*end)(raw_t *, int), const char *usage) {
   size_t argc = 1;
   napi_value argv[1], r;
   raw_t *s = unwrap(env, info, family, &argc, argv);
   int32_t vrid;
   if (!s) return NULL;
-  if (argc < 1 || !get_int(env, argv[0], &vrid) || vrid < 0 || vrid > 255) return throw_type(env, "unwatch(vrid)");
-  bool had = end_watch(s, vrid);
+  if (argc < 1 || !get_int(env, argv[0], &vrid) || vrid < 0 || vrid > 255) return throw_type(env, usage);
+  bool had = end(s, vrid);
   arm_watch_timer(s);
   napi_get_boolean(env, had, &r);
   return r;
@@ -831,29 +832,15 @@ static napi_value raw_advertise_js(napi_env env, napi_callback_info info, int fa
   return NULL;
 }
 
-/* unadvertise(vrid): boolean — stop that VRID's steady advert now: its last run to onSteady (ended). */
-static napi_value raw_unadvertise_js(napi_env env, napi_callback_info info, int family) {
-  size_t argc = 1;
-  napi_value argv[1], r;
-  raw_t *s = unwrap(env, info, family, &argc, argv);
-  int32_t vrid;
-  if (!s) return NULL;
-  if (argc < 1 || !get_int(env, argv[0], &vrid) || vrid < 0 || vrid > 255) return throw_type(env, "unadvertise(vrid)");
-  bool had = end_advert(s, vrid);
-  arm_watch_timer(s);
-  napi_get_boolean(env, had, &r);
-  return r;
-}
-
 static napi_value raw4_advertise_js(napi_env env, napi_callback_info info) { return raw_advertise_js(env, info, AF_INET); }
 static napi_value raw6_advertise_js(napi_env env, napi_callback_info info) { return raw_advertise_js(env, info, AF_INET6); }
-static napi_value raw4_unadvertise_js(napi_env env, napi_callback_info info) { return raw_unadvertise_js(env, info, AF_INET); }
-static napi_value raw6_unadvertise_js(napi_env env, napi_callback_info info) { return raw_unadvertise_js(env, info, AF_INET6); }
+static napi_value raw4_unadvertise_js(napi_env env, napi_callback_info info) { return raw_end_js(env, info, AF_INET, end_advert, "unadvertise(vrid)"); }
+static napi_value raw6_unadvertise_js(napi_env env, napi_callback_info info) { return raw_end_js(env, info, AF_INET6, end_advert, "unadvertise(vrid)"); }
 
 static napi_value raw4_watch_js(napi_env env, napi_callback_info info) { return raw_watch_js(env, info, AF_INET); }
 static napi_value raw6_watch_js(napi_env env, napi_callback_info info) { return raw_watch_js(env, info, AF_INET6); }
-static napi_value raw4_unwatch_js(napi_env env, napi_callback_info info) { return raw_unwatch_js(env, info, AF_INET); }
-static napi_value raw6_unwatch_js(napi_env env, napi_callback_info info) { return raw_unwatch_js(env, info, AF_INET6); }
+static napi_value raw4_unwatch_js(napi_env env, napi_callback_info info) { return raw_end_js(env, info, AF_INET, end_watch, "unwatch(vrid)"); }
+static napi_value raw6_unwatch_js(napi_env env, napi_callback_info info) { return raw_end_js(env, info, AF_INET6, end_watch, "unwatch(vrid)"); }
 static napi_value raw4_collect_js(napi_env env, napi_callback_info info) { return raw_collect_js(env, info, AF_INET); }
 static napi_value raw6_collect_js(napi_env env, napi_callback_info info) { return raw_collect_js(env, info, AF_INET6); }
 

@@ -716,25 +716,20 @@ export class NodeEngine {
       const res = inst.stepper.step(inst.snapshot, input);
       const st = inst.steady;
       const folder = this.opts.summarizer?.foldSteadyRun !== undefined ? this.steadyFolder() : undefined;
-      const advert = res.actions.find((x) => x.type === 'sendAdvert');
-      const steady =
-        folder !== undefined && st.advertTimer !== undefined && st.sentAdvert !== undefined && res.transition === undefined && advert !== undefined &&
-        res.actions.every((x) => x.type === 'sendAdvert' || x.type === 'armTimer');
-      let folds = steady && folder.foldsSteady(st.advertTimer!, null, run.firstAt) && folder.foldsSteady(st.sentAdvert!, sentAdvertFields(advert as Extract<VrrpAction, { type: 'sendAdvert' }>), run.firstAt);
-      if (steady && !folds) {
-        // Their summaries are due to close (open too long): closed now, and the run opens the next ones.
-        this.flushSummaries(false);
-        folds = folder.foldsSteady(st.advertTimer!, null, run.firstAt) && folder.foldsSteady(st.sentAdvert!, sentAdvertFields(advert as Extract<VrrpAction, { type: 'sendAdvert' }>), run.firstAt);
-      }
+      const advert = res.actions.find((x): x is Extract<VrrpAction, { type: 'sendAdvert' }> => x.type === 'sendAdvert');
+      const timerStream = st.advertTimer;
+      const sentStream = st.sentAdvert;
+      const folds =
+        folder !== undefined && timerStream !== undefined && sentStream !== undefined && res.transition === undefined && advert !== undefined &&
+        res.actions.every((x) => x.type === 'sendAdvert' || x.type === 'armTimer') &&
+        this.foldsNowOrAfterFlush(() => folder.foldsSteady(timerStream, null, run.firstAt) && folder.foldsSteady(sentStream, sentAdvertFields(advert), run.firstAt));
       if (folds) {
         this.stats.steps++;
         inst.snapshot = res.snapshot;
-        const now = this.opts.scheduler.now();
-        const wall = this.wallClock();
-        const first = { monoTime: run.firstAt, wallTime: wall - (now - run.firstAt) };
-        const last = { monoTime: run.lastAt, wallTime: wall - (now - run.lastAt) };
-        folder!.foldSteadyRun(st.advertTimer!, run.count, first, last, run.maxGapMs, { ...input, at: run.firstAt });
-        folder!.foldSteadyRun(st.sentAdvert!, run.count, first, last, run.maxGapMs, advert);
+        const first = this.stamped(run.firstAt);
+        const last = this.stamped(run.lastAt);
+        folder.foldSteadyRun(timerStream, run.count, first, last, run.maxGapMs, { ...input, at: run.firstAt });
+        folder.foldSteadyRun(sentStream, run.count, first, last, run.maxGapMs, advert);
       } else {
         // Not the steady step it was (never seen): logged as is. Its advert went already; the
         // journal still says so, and the transport is not asked to send it again.
@@ -792,13 +787,7 @@ export class NodeEngine {
     const res = inst.stepper.step(inst.snapshot, input);
     const folder = this.opts.summarizer?.foldSteadyRun !== undefined ? this.steadyFolder() : undefined;
     if (folder !== undefined && heard !== undefined && res.transition === undefined && res.actions.every((a) => a.type === 'armTimer' || a.type === 'cancelTimer')) {
-      let folds = folder.foldsSteady(heard.stream, heard.fields, run.firstAt);
-      if (!folds) {
-        // Its summary is due to close (open too long): closed now, and the run opens the next one.
-        this.flushSummaries(false);
-        folds = folder.foldsSteady(heard.stream, heard.fields, run.firstAt);
-      }
-      if (folds) {
+      if (this.foldsNowOrAfterFlush(() => folder.foldsSteady(heard.stream, heard.fields, run.firstAt))) {
         this.stats.steps++;
         inst.snapshot = res.snapshot;
         // While watched the transport holds Master_Down_Timer; at the end it is ours again.
@@ -808,16 +797,7 @@ export class NodeEngine {
             else if (a.type === 'cancelTimer') this.cancelTimer(inst, a.timer);
           }
         }
-        const now = this.opts.scheduler.now();
-        const wall = this.wallClock();
-        folder.foldSteadyRun(
-          heard.stream,
-          run.count,
-          { monoTime: run.firstAt, wallTime: wall - (now - run.firstAt) },
-          { monoTime: pkt.at, wallTime: wall - (now - pkt.at) },
-          run.maxGapMs,
-          { ...input, at: run.firstAt },
-        );
+        folder.foldSteadyRun(heard.stream, run.count, this.stamped(run.firstAt), this.stamped(pkt.at), run.maxGapMs, { ...input, at: run.firstAt });
         this.opts.afterStep?.(this);
         return;
       }
@@ -830,6 +810,21 @@ export class NodeEngine {
     this.begin();
     this.record(inst, input, res, 0);
     this.commit();
+  }
+
+  /**
+   * Whether a run folds into its summaries (`folds`); if not only because one is due to close (open
+   * too long), they are closed now and the run opens the next ones.
+   */
+  private foldsNowOrAfterFlush(folds: () => boolean): boolean {
+    if (folds()) return true;
+    this.flushSummaries(false);
+    return folds();
+  }
+
+  /** A past time on the engine's clock with the wall time it had (a run's adverts arrived earlier). */
+  private stamped(monoTime: number): { monoTime: number; wallTime: number } {
+    return { monoTime, wallTime: this.wallClock() - (this.opts.scheduler.now() - monoTime) };
   }
 
   /** The summarizer, when it can fold steady streams for the fast path. */

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
 import { JsonlProcess } from '../helpers/jsonl-process.js';
-import type { NetnsLab } from '../helpers/netns.js';
+import { createLab, type NetnsLab } from '../helpers/netns.js';
 import { tcpdumpListening } from '../helpers/tcpdump.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -11,6 +11,27 @@ export async function startRunner(lab: NetnsLab, ns: string): Promise<Runner> {
   const p = new JsonlProcess(lab.spawn(ns, [process.execPath, '--import', 'tsx', resolve(ROOT, 'test/linux/runner.ts')], { cwd: ROOT }));
   await p.waitFor((e) => e['ready'] === true, 20_000);
   return new Runner(p);
+}
+
+/**
+ * Two hosts on a bridge, each with an adapter runner whose transport has eth0 open for IPv4 and
+ * IPv6 (the VRRP group joined). The lab is cleaned up here if the setup fails; else by the caller.
+ */
+export async function startRunnerPair(tag: string): Promise<{ lab: NetnsLab; a: Runner; b: Runner }> {
+  const lab = createLab(2, { tag });
+  try {
+    const [a, b] = await Promise.all([startRunner(lab, lab.hosts[0]!.ns), startRunner(lab, lab.hosts[1]!.ns)]);
+    for (const r of [a, b]) {
+      for (const family of ['ipv4', 'ipv6']) {
+        const opened = await r.call('open', { ifname: 'eth0', family });
+        if (opened['ok'] !== true) throw new Error(`open eth0 ${family}: ${JSON.stringify(opened)}`);
+      }
+    }
+    return { lab, a, b };
+  } catch (e) {
+    lab.cleanup();
+    throw e;
+  }
 }
 
 export class Runner {

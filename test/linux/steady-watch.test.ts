@@ -8,8 +8,8 @@
  * grid, well formed (the peer's transport parses it), until taken back with its run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, type NetnsLab } from '../helpers/netns.js';
-import { Capture, startRunner, type Runner } from './adapter-lab.js';
+import type { NetnsLab } from '../helpers/netns.js';
+import { Capture, startRunnerPair, type Runner } from './adapter-lab.js';
 
 const v3Advert = (vrid: number, priority: number) => ({ version: 3, type: 1, vrid, priority, maxAdverIntCs: 10, addresses: ['192.0.2.100'], family: 'ipv4' });
 const v3Advert6 = (vrid: number, priority: number) => ({ version: 3, type: 1, vrid, priority, maxAdverIntCs: 10, addresses: ['2001:db8::100'], family: 'ipv6' });
@@ -20,18 +20,8 @@ let b: Runner;
 let aLl: string;
 
 beforeAll(async () => {
-  lab = createLab(2, { tag: 'watch' });
-  try {
-    [a, b] = await Promise.all([startRunner(lab, lab.hosts[0]!.ns), startRunner(lab, lab.hosts[1]!.ns)]);
-    aLl = ((await a.call('lookup', { ifname: 'eth0' })) as { ll: string }).ll;
-    for (const r of [a, b]) {
-      expect(await r.call('open', { ifname: 'eth0', family: 'ipv4' })).toEqual({ ok: true });
-      expect(await r.call('open', { ifname: 'eth0', family: 'ipv6' })).toEqual({ ok: true });
-    }
-  } catch (e) {
-    lab.cleanup();
-    throw e;
-  }
+  ({ lab, a, b } = await startRunnerPair('watch'));
+  aLl = ((await a.call('lookup', { ifname: 'eth0' })) as { ll: string }).ll;
 });
 
 afterAll(() => lab?.cleanup());

@@ -3,9 +3,9 @@
  * runs the adapter in its own namespace (test/linux/runner.ts) and tcpdump watches the bridge.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLab, type NetnsLab } from '../helpers/netns.js';
+import type { NetnsLab } from '../helpers/netns.js';
 import { parseAddress, vrrpChecksumVerifies } from '../../src/protocol/index.js';
-import { Capture, startRunner, type Runner } from './adapter-lab.js';
+import { Capture, startRunnerPair, type Runner } from './adapter-lab.js';
 
 /** The v3 IPv6 checksum (RFC 5798 §5.2.8, pseudo-header) of a received payload verifies. */
 function v3ChecksumOk(rx: Record<string, unknown>): boolean {
@@ -41,19 +41,9 @@ let aInfo: { ipv4: string; ll: string };
 let bInfo: { ipv4: string; ll: string };
 
 beforeAll(async () => {
-  lab = createLab(2, { tag: 'lnxtr' });
-  try {
-    [a, b] = await Promise.all([startRunner(lab, lab.hosts[0]!.ns), startRunner(lab, lab.hosts[1]!.ns)]);
-    aInfo = (await a.call('lookup', { ifname: 'eth0' })) as typeof aInfo;
-    bInfo = (await b.call('lookup', { ifname: 'eth0' })) as typeof bInfo;
-    for (const r of [a, b]) {
-      expect(await r.call('open', { ifname: 'eth0', family: 'ipv4' })).toEqual({ ok: true });
-      expect(await r.call('open', { ifname: 'eth0', family: 'ipv6' })).toEqual({ ok: true });
-    }
-  } catch (e) {
-    lab.cleanup();
-    throw e;
-  }
+  ({ lab, a, b } = await startRunnerPair('lnxtr'));
+  aInfo = (await a.call('lookup', { ifname: 'eth0' })) as typeof aInfo;
+  bInfo = (await b.call('lookup', { ifname: 'eth0' })) as typeof bInfo;
 });
 
 afterAll(() => lab?.cleanup());
