@@ -731,14 +731,14 @@ export class NodeEngine {
         folder.foldSteadyRun(timerStream, run.count, first, last, run.maxGapMs, { ...input, at: run.firstAt });
         folder.foldSteadyRun(sentStream, run.count, first, last, run.maxGapMs, advert);
       } else {
-        // Not the steady step it was (never seen): logged as is. Its advert went already; the
-        // journal still says so, and the transport is not asked to send it again.
+        // Not the steady step it was (never seen): logged as is. Its advert went already, so the
+        // step's is not sent again; its timer action re-arms the advert timer, ours again.
         if (!run.ended) {
           inst.advertising = undefined;
           this.opts.transport.unadvertSteady?.(a.ifname, a.family, a.vrid);
         }
         this.begin();
-        this.record(inst, input, { ...res, actions: res.actions.filter((x) => x.type !== 'sendAdvert' && x.type !== 'armTimer') }, 0);
+        this.record(inst, input, { ...res, actions: res.actions.filter((x) => x.type !== 'sendAdvert') }, 0);
         this.commit();
       }
     }
