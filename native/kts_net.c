@@ -20,6 +20,7 @@
 #include <uv.h>
 
 #include "steady_advert.h"
+#include "steady_bpf.h"
 #include "steady_watch.h"
 
 #include <arpa/inet.h>
@@ -126,6 +127,23 @@ typedef struct {
   int watch_fd;
   uv_poll_t *watch_poll;
   napi_ref on_steady;
+  /*
+   * The watches' kernel filter (steady_bpf.h), attached at the first watch unless switched off
+   * (kernelWatches) or refused (bpf_errno, once: then the software watch alone, as before). Adverts
+   * it counted and the process reads from its ring at the next wake-up; `orphan`: those read after
+   * their watch had ended (the filter took them just before its entry went off), to onMessage.
+   */
+  steady_bpf_t *bpf;
+  bool kernel_watches;
+  int bpf_errno;
+  double reads;
+  double kernel_heard;
+  struct {
+    int vrid;
+    int64_t at_ns;
+  } *orphan;
+  size_t orphans, orphan_cap;
+  bool delivering_orphans;
   /* Inside drain_queue: a callback that asks for a drain gets none (buf holds the current datagram). */
   bool draining;
   unsigned char buf[RECV_BUFFER];
@@ -177,6 +195,11 @@ static void raw_close(raw_t *s) {
   }
   s->watches = 0;
   s->adverts = 0;
+  steady_bpf_free(s->bpf, -1); /* the socket is closed: the filter went with it */
+  s->bpf = NULL;
+  free(s->orphan);
+  s->orphan = NULL;
+  s->orphans = s->orphan_cap = 0;
 }
 
 static napi_value copy_buffer(napi_env env, const void *data, size_t len) {
@@ -292,16 +315,79 @@ static bool end_advert(raw_t *s, int vrid) {
   return true;
 }
 
-/* End the watch of `vrid`: taken out of the table first (onSteady may watch it again), then its
- * last run to onSteady with ended = true. Returns whether there was one. */
+/* An advert the kernel filter counted: to its watch, or kept to go to onMessage (deliver_orphans). */
+static void on_kernel_heard(void *ctx, int vrid, int64_t at_ns) {
+  raw_t *s = ctx;
+  s->kernel_heard++;
+  if (s->watch[vrid]) {
+    steady_watch_hear(s->watch[vrid], at_ns);
+    return;
+  }
+  if (s->orphans == s->orphan_cap) {
+    size_t cap = s->orphan_cap ? 2 * s->orphan_cap : 16;
+    void *grown = realloc(s->orphan, cap * sizeof *s->orphan);
+    if (!grown) return;
+    s->orphan = grown;
+    s->orphan_cap = cap;
+  }
+  s->orphan[s->orphans].vrid = vrid;
+  s->orphan[s->orphans++].at_ns = at_ns;
+}
+
+/* What the kernel filter counted since the last time, to the watches. No JavaScript. */
+static void ring_take(raw_t *s) {
+  if (s->bpf) steady_bpf_drain(s->bpf, on_kernel_heard, s);
+}
+
+/* The adverts the filter counted after their watch had ended, to onMessage as the datagrams they
+ * were (the entry's, byte for byte in what a watch compares; an IPv4 header with id 0). */
+static void deliver_orphans(raw_t *s) {
+  napi_env env = s->env;
+  napi_handle_scope scope;
+  if (s->orphans == 0 || s->delivering_orphans || napi_open_handle_scope(env, &scope) != napi_ok) return;
+  s->delivering_orphans = true;
+  for (size_t i = 0; i < s->orphans && s->fd >= 0 && s->bpf; i++) {
+    const unsigned char *d;
+    size_t len = steady_bpf_datagram(s->bpf, s->orphan[i].vrid, &d);
+    if (len == 0) continue;
+    napi_value args[7], age;
+    napi_create_double(env, (double)(mono_ns() - s->orphan[i].at_ns), &age);
+    napi_get_undefined(env, &args[0]);
+    if (s->family == AF_INET) {
+      args[1] = copy_buffer(env, d, len);
+      args[2] = age;
+      deliver(s, 3, args);
+    } else {
+      args[1] = copy_buffer(env, d + 40, len - 40);
+      args[2] = copy_buffer(env, d + 8, 16);
+      args[3] = copy_buffer(env, d + 24, 16);
+      napi_create_int32(env, d[7], &args[4]);
+      napi_create_int32(env, s->ifindex, &args[5]);
+      args[6] = age;
+      deliver(s, 7, args);
+    }
+  }
+  s->orphans = 0;
+  s->delivering_orphans = false;
+  napi_close_handle_scope(env, scope);
+}
+
+/* End the watch of `vrid`: its kernel entry off and what the filter counted taken in, out of the
+ * table (onSteady may watch it again), then its last run to onSteady with ended = true. Returns
+ * whether there was one. */
 static bool end_watch(raw_t *s, int vrid) {
   steady_watch_t *w = s->watch[vrid];
   if (!w) return false;
+  if (s->bpf) {
+    steady_bpf_unwatch(s->bpf, vrid);
+    ring_take(s);
+  }
   s->watch[vrid] = NULL;
   s->watches--;
   steady_run_t run = steady_watch_take(w);
   steady_watch_free(w);
   deliver_run(s, vrid, run, true);
+  deliver_orphans(s);
   return true;
 }
 
@@ -341,6 +427,7 @@ static uint32_t drain_queue(raw_t *s, uint32_t max) {
       break;
     }
     delivered++;
+    s->reads++;
     struct timespec stamp_space;
     const struct timespec *stamp = rx_stamp(&msg, &stamp_space);
     size_t len = (size_t)n > sizeof s->buf ? sizeof s->buf : (size_t)n;
@@ -382,6 +469,8 @@ static uint32_t drain_queue(raw_t *s, uint32_t max) {
       }
       steady_watch_t *w = vrrp ? s->watch[vrrp[1]] : NULL;
       if (w) {
+        /* What the filter counted came before this datagram. */
+        ring_take(s);
         if (ifindex == s->ifindex && steady_watch_matches(w, src, dst, ttl, vrrp, vlen)) {
           steady_watch_hear(w, arrival_mono_ns(stamp));
           continue;
@@ -402,6 +491,8 @@ static uint32_t drain_queue(raw_t *s, uint32_t max) {
       napi_create_int32(env, ifindex, &args[5]);
       args[6] = age_ns(env, stamp);
     }
+    deliver_orphans(s);
+    if (s->fd < 0 || !s->poll) break;
     deliver(s, argc, args);
   }
   s->draining = false;
@@ -502,6 +593,7 @@ static napi_value raw_new(napi_env env, napi_callback_info info, int family) {
   s->family = family;
   s->fd = fd;
   s->watch_fd = -1;
+  s->kernel_watches = true;
   s->ifindex = ifindex;
   s->poll = malloc(sizeof *s->poll);
   uv_loop_t *loop;
@@ -672,12 +764,14 @@ static void on_watch_timer(uv_poll_t *h, int status, int events) {
   raw_t *s = h->data;
   uint64_t expirations;
   if (read(s->watch_fd, &expirations, sizeof expirations) != (ssize_t)sizeof expirations) return;
+  ring_take(s);
   int64_t now = mono_ns();
   bool handover = false;
   for (int v = 0; v < 256 && !handover; v++) handover = s->watch[v] && steady_watch_handover_at(s->watch[v]) <= now;
   if (handover) {
     /* Read what is queued first: an identical advert waiting there would push the deadline out. */
     drain_queue(s, 1u << 20);
+    ring_take(s);
     now = mono_ns();
     for (int v = 0; v < 256 && s->watch_fd >= 0; v++) {
       if (s->watch[v] && steady_watch_handover_at(s->watch[v]) <= now) end_watch(s, v);
@@ -694,6 +788,7 @@ static void on_watch_timer(uv_poll_t *h, int status, int events) {
     if (err) end_advert(s, v);
   }
   arm_watch_timer(s);
+  deliver_orphans(s);
 }
 
 /* The per-socket timerfd of watches and steady adverts, made at the first of them. */
@@ -746,12 +841,22 @@ static napi_value raw_watch_js(napi_env env, napi_callback_info info, int family
     return throw_type(env, "watch(vrid, src, dst, ttl, payload, expireMs, handoverMs, armedAgeMs)");
   if (!s->on_steady) return throw_type(env, "watch: the socket was made without onSteady");
   if (!ensure_watch_timer(env, s)) return NULL;
+  /* Adverts the filter counted before this call belong to what was watched before it. */
+  ring_take(s);
+  deliver_orphans(s);
+  if (s->fd < 0) return throw_errno(env, "watch", EBADF);
   int64_t armed_at = mono_ns() - (int64_t)(age_ms * 1e6);
   steady_watch_t *w = steady_watch_new((int)alen, src, dst, ttl, payload, plen, (int64_t)(expire_ms * 1e6), (int64_t)(handover_ms * 1e6), armed_at);
   if (!w) return throw_type(env, "watch: bad sizes (payload 1..65535 bytes) or out of memory");
   if (s->watch[vrid]) steady_watch_free(s->watch[vrid]);
   else s->watches++;
   s->watch[vrid] = w;
+  if (s->kernel_watches && !s->bpf && s->bpf_errno == 0) {
+    s->bpf = steady_bpf_attach(s->fd, family, s->ifindex);
+    if (!s->bpf) s->bpf_errno = errno ? errno : EINVAL;
+  }
+  /* Too long, or no TTL to compare: the software watch alone counts this one. */
+  if (s->bpf) steady_bpf_watch(s->bpf, vrid, src, dst, ttl, payload, plen);
   arm_watch_timer(s);
   return NULL;
 }
@@ -778,6 +883,7 @@ static napi_value raw_collect_js(napi_env env, napi_callback_info info, int fami
   raw_t *s = unwrap(env, info, family, &argc, NULL);
   uint32_t runs = 0;
   if (!s) return NULL;
+  ring_take(s);
   for (int v = 0; v < 256 && s->fd >= 0; v++) {
     steady_watch_t *w = s->watch[v];
     if (w && w->count > 0) {
@@ -790,8 +896,52 @@ static napi_value raw_collect_js(napi_env env, napi_callback_info info, int fami
       runs++;
     }
   }
+  deliver_orphans(s);
   napi_create_uint32(env, runs, &r);
   return r;
+}
+
+/* kernelWatches(on?): boolean — switch the watches' kernel filter (steady_bpf.h) on or off (off:
+ * detached, what it counted taken in first); whether it is on now. On by default. */
+static napi_value raw_kernel_watches_js(napi_env env, napi_callback_info info, int family) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  raw_t *s = unwrap(env, info, family, &argc, argv);
+  if (!s) return NULL;
+  bool on;
+  if (argc >= 1 && napi_get_value_bool(env, argv[0], &on) == napi_ok) {
+    s->kernel_watches = on;
+    if (!on && s->bpf) {
+      ring_take(s);
+      steady_bpf_free(s->bpf, s->fd);
+      s->bpf = NULL;
+      deliver_orphans(s);
+    }
+  }
+  napi_get_boolean(env, s->kernel_watches, &r);
+  return r;
+}
+
+/* counters(): {reads, kernelHeard, kernelFilter, kernelError} — datagrams read from the socket,
+ * adverts the kernel filter counted instead, whether it is attached, and why not (errno name). */
+static napi_value raw_counters_js(napi_env env, napi_callback_info info, int family) {
+  size_t argc = 0;
+  raw_t *s = unwrap(env, info, family, &argc, NULL);
+  if (!s) return NULL;
+  ring_take(s); /* to the watches; any orphan waits for the next delivery */
+  napi_value o, v;
+  napi_create_object(env, &o);
+  napi_create_double(env, s->reads, &v);
+  napi_set_named_property(env, o, "reads", v);
+  napi_create_double(env, s->kernel_heard, &v);
+  napi_set_named_property(env, o, "kernelHeard", v);
+  napi_get_boolean(env, s->bpf != NULL, &v);
+  napi_set_named_property(env, o, "kernelFilter", v);
+  const char *name = s->bpf_errno ? strerrorname_np(s->bpf_errno) : NULL;
+  if (name) napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v);
+  else napi_get_undefined(env, &v);
+  napi_set_named_property(env, o, "kernelError", v);
+  return o;
 }
 
 /*
@@ -841,6 +991,10 @@ static napi_value raw4_watch_js(napi_env env, napi_callback_info info) { return 
 static napi_value raw6_watch_js(napi_env env, napi_callback_info info) { return raw_watch_js(env, info, AF_INET6); }
 static napi_value raw4_unwatch_js(napi_env env, napi_callback_info info) { return raw_end_js(env, info, AF_INET, end_watch, "unwatch(vrid)"); }
 static napi_value raw6_unwatch_js(napi_env env, napi_callback_info info) { return raw_end_js(env, info, AF_INET6, end_watch, "unwatch(vrid)"); }
+static napi_value raw4_kernel_watches_js(napi_env env, napi_callback_info info) { return raw_kernel_watches_js(env, info, AF_INET); }
+static napi_value raw6_kernel_watches_js(napi_env env, napi_callback_info info) { return raw_kernel_watches_js(env, info, AF_INET6); }
+static napi_value raw4_counters_js(napi_env env, napi_callback_info info) { return raw_counters_js(env, info, AF_INET); }
+static napi_value raw6_counters_js(napi_env env, napi_callback_info info) { return raw_counters_js(env, info, AF_INET6); }
 static napi_value raw4_collect_js(napi_env env, napi_callback_info info) { return raw_collect_js(env, info, AF_INET); }
 static napi_value raw6_collect_js(napi_env env, napi_callback_info info) { return raw_collect_js(env, info, AF_INET6); }
 
@@ -1038,6 +1192,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watch", NULL, raw4_watch_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"unwatch", NULL, raw4_unwatch_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"collect", NULL, raw4_collect_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"kernelWatches", NULL, raw4_kernel_watches_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"counters", NULL, raw4_counters_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"advertise", NULL, raw4_advertise_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"unadvertise", NULL, raw4_unadvertise_js, NULL, NULL, NULL, napi_default_method, NULL},
   };
@@ -1051,6 +1207,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"watch", NULL, raw6_watch_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"unwatch", NULL, raw6_unwatch_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"collect", NULL, raw6_collect_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"kernelWatches", NULL, raw6_kernel_watches_js, NULL, NULL, NULL, napi_default_method, NULL},
+      {"counters", NULL, raw6_counters_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"advertise", NULL, raw6_advertise_js, NULL, NULL, NULL, napi_default_method, NULL},
       {"unadvertise", NULL, raw6_unadvertise_js, NULL, NULL, NULL, napi_default_method, NULL},
   };

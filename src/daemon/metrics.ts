@@ -50,7 +50,7 @@ export interface MetricsSnapshot {
   instances: InstanceMetrics[];
   foreignVrids: ForeignVrid[];
   /** The raw transport's own counters, all instances together. */
-  transport: { sent: number; received: number; sendErrors: number; malformed: number; watched?: number };
+  transport: { sent: number; received: number; sendErrors: number; malformed: number; watched?: number; watchedInKernel?: number };
 }
 
 /** A label value as the exposition format wants it: backslash, double quote and newline escaped. */
@@ -90,6 +90,7 @@ export function renderPrometheus(s: MetricsSnapshot): string {
   family(out, `${P}_vrrp_packets_sent_total`, 'counter', 'Packets the raw VRRP transport sent.', [[{}, s.transport.sent]]);
   family(out, `${P}_vrrp_packets_received_total`, 'counter', 'Packets the raw VRRP transport received.', [[{}, s.transport.received]]);
   family(out, `${P}_vrrp_packets_watched_total`, 'counter', 'Of the packets received, the adverts a steady watch counted below JavaScript (a BACKUP hearing its master).', [[{}, s.transport.watched ?? 0]]);
+  family(out, `${P}_vrrp_packets_watched_in_kernel_total`, 'counter', 'Of the watched adverts, those the kernel filter (eBPF) counted without waking the daemon.', [[{}, s.transport.watchedInKernel ?? 0]]);
   family(out, `${P}_vrrp_send_errors_total`, 'counter', 'Send errors of the raw VRRP transport.', [[{}, s.transport.sendErrors]]);
   family(out, `${P}_vrrp_malformed_ip_total`, 'counter', 'Packets whose IP header could not be read.', [[{}, s.transport.malformed]]);
   family(out, `${P}_uptime_seconds`, 'gauge', 'Seconds since the VRRP process started.', [[{}, s.uptimeSeconds]]);

@@ -210,7 +210,9 @@ export class VrrpProcess {
     // Master_Down_Timer's last stretch on a kernel timer (timerfd), as keepalived's timers are.
     const kernelTimer = kernelTimerFactory();
     const scheduler = new RealTimeScheduler(kernelTimer ? { kernelTimer } : {});
-    const { transport, failures } = await openRawVrrpTransport(() => scheduler.now(), []);
+    // KTS_KERNEL_WATCHES=0 keeps the steady watches' eBPF filter off (native/steady_bpf.h): each
+    // advert then wakes the process, as before it; for a kernel or a policy that objects to it.
+    const { transport, failures } = await openRawVrrpTransport(() => scheduler.now(), [], { kernelWatches: process.env['KTS_KERNEL_WATCHES'] !== '0' });
     for (const f of failures) log.error(f.message);
     const p = new VrrpProcess(opts, scheduler, journal, transport, vips, GarpSender.open());
     await p.boot();
@@ -572,6 +574,8 @@ export class VrrpProcess {
 
   /** Every running instance with its counters: /metrics, /status, SIGUSR2. */
   metricsSnapshot(): MetricsSnapshot {
+    // Before the collect, so every advert it counts is in a run the collect hands over.
+    const watchedInKernel = this.transport.steadyCounters().kernelHeard;
     // Adverts the steady watches counted since their last run: into the counters (and summaries) now.
     this.wire.collectSteady();
     const instances: InstanceMetrics[] = [];
@@ -598,7 +602,7 @@ export class VrrpProcess {
     }
     const known = new Set(instances.map((i) => InstanceTransport.key(i.interface, i.family, i.virtualRouterId)));
     const foreignVrids = this.wire.foreign(known);
-    return { node: this.node, pid: process.pid, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000), instances, foreignVrids, transport: { ...this.transport.stats } };
+    return { node: this.node, pid: process.pid, uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000), instances, foreignVrids, transport: { ...this.transport.stats, watchedInKernel } };
   }
 
   /** SIGUSR1: keepalived's data dump, in its layout where it applies. */
@@ -635,7 +639,10 @@ export class VrrpProcess {
     }
     for (const f of snap.foreignVrids) lines.push(`Foreign VRID ${f.vrid} on ${f.interface} (${f.family}): ${f.received}`);
     const t = this.transport.stats;
-    lines.push(`Packets sent: ${t.sent}`, `Packets received: ${t.received}`, `  of them counted by steady watches: ${t.watched}`, `Send errors: ${t.sendErrors}`, `Uptime: ${Math.round((Date.now() - this.startedAt) / 1000)} s`);
+    const refusals = this.transport.steadyCounters().kernelErrors;
+    lines.push(`Packets sent: ${t.sent}`, `Packets received: ${t.received}`, `  of them counted by steady watches: ${t.watched}`, `    of them in the kernel (eBPF filter): ${snap.transport.watchedInKernel ?? 0}`);
+    for (const refused of refusals) lines.push(`  Kernel filter refused on ${refused} (steady watches count in the addon)`);
+    lines.push(`Send errors: ${t.sendErrors}`, `Uptime: ${Math.round((Date.now() - this.startedAt) / 1000)} s`);
     return `${lines.join('\n')}\n`;
   }
 

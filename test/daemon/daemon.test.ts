@@ -58,8 +58,9 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     await waitFor('the notify script', () => existsSync(notifyOut) && readFileSync(notifyOut, 'utf8').includes('INSTANCE VI_1 MASTER 150'), 5000);
     // b may have won briefly if it started first; it must end as BACKUP without the VIP.
     await waitFor('b to end as BACKUP without the VIP', () => b.output().lastIndexOf('Entering BACKUP STATE') > b.output().lastIndexOf('Entering MASTER STATE') && !hasVip(lab, nsB, VIP));
-    // The backup hears a's steady adverts through a steady watch (counted in the addon, not one
-    // by one in JavaScript), and its SIGUSR2 stats count them as received.
+    // The backup hears a's steady adverts through a steady watch (counted below JavaScript, by
+    // the kernel filter: the daemon is not even woken for them), and its SIGUSR2 stats count them
+    // as received.
     await new Promise((r) => setTimeout(r, 1500));
     rmSync(STATS_FILE, { force: true });
     process.kill(b.proc.pid!, 'SIGUSR2');
@@ -67,8 +68,12 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     const stats = readFileSync(STATS_FILE, 'utf8');
     const watched = Number(/counted by steady watches: (\d+)/.exec(stats)?.[1]);
     const received = Number(/Adverts received: (\d+)/.exec(stats)?.[1]);
+    const inKernel = Number(/in the kernel \(eBPF filter\): (\d+)/.exec(stats)?.[1]);
     expect(watched).toBeGreaterThanOrEqual(3);
     expect(received).toBeGreaterThan(watched);
+    expect(inKernel).toBeGreaterThanOrEqual(2);
+    expect(inKernel).toBeLessThanOrEqual(watched);
+    expect(stats).not.toMatch(/Kernel filter refused/);
     rmSync(STATS_FILE, { force: true });
   });
 

@@ -204,7 +204,10 @@ async function handle(cmd: Cmd): Promise<unknown> {
       transport.collectSteady();
       return { ok: true, at: now() };
     case 'stats':
-      return { ...transport.stats };
+      return { ...transport.stats, ...transport.steadyCounters() };
+    case 'kernel-watches':
+      transport.setKernelWatches(cmd['on'] as boolean);
+      return { ok: true };
     case 'vip-add':
       return vips.add(cmd['vip'] as VipSpec, cmd['dev'] as string);
     case 'vip-remove':

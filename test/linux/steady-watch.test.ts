@@ -4,7 +4,7 @@
  * bridge in network namespaces, host b's transport watches one. The identical adverts must not
  * reach JavaScript one by one but come as runs with their kernel receive times; anything else must
  * end the watch, its run first; a watch with no advert must hand over before Master_Down_Timer
- * would expire. A steady advert must put the advert last sent on the wire at every point of its
+ * would expire. Both with the watches' kernel filter and without it. A steady advert must put the advert last sent on the wire at every point of its
  * grid, well formed (the peer's transport parses it), until taken back with its run.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,98 +55,136 @@ async function watchFirst(advert: object, family: 'ipv4' | 'ipv6', expireMs: num
   return rx;
 }
 
-describe('a steady watch (IPv4)', () => {
-  it('counts identical adverts without delivering them, and collect() hands them over as one run with their arrival times', async () => {
-    await watchFirst(v3Advert(61, 150), 'ipv4', 2_000, 100);
-    const from = b.mark;
-    const sends: Array<{ before: number; after: number }> = [];
-    for (let i = 0; i < 4; i++) {
-      sends.push(await send(v3Advert(61, 150)));
-      await sleep(40);
-    }
-    // Another VRID on the same socket still arrives one by one, at once.
-    await send(v3Advert(62, 150));
-    await b.waitEvent((e) => e['event'] === 'rx' && rxOf(62, 'ipv4', from).length > 0, from);
-    expect(rxOf(61, 'ipv4', from)).toEqual([]);
-    await b.call('collect');
-    const runs = rxOf(61, 'ipv4', from);
-    expect(runs).toHaveLength(1);
-    const run = runs[0]!;
-    expect(run.run).toMatchObject({ count: 4, ended: false });
-    // Kernel receive times: the first and the last advert's, not when they were handed over.
-    expect(run.run!.firstAt).toBeGreaterThanOrEqual(sends[0]!.before - 2);
-    expect(run.run!.firstAt).toBeLessThanOrEqual(sends[0]!.after + 2);
-    expect(run.at).toBeGreaterThanOrEqual(sends[3]!.before - 2);
-    expect(run.at).toBeLessThanOrEqual(sends[3]!.after + 2);
-    expect(run.run!.maxGapMs).toBeGreaterThanOrEqual(35);
-    expect(run.run!.maxGapMs).toBeLessThan(1_000);
-    expect(await b.call('stats')).toMatchObject({ watched: 4 });
-    await b.call('unwatch', { ifname: 'eth0', family: 'ipv4', vrid: 61 });
-  });
+// Both ways: with the kernel filter (native/steady_bpf.h; adverts never reach the socket) and with
+// the software watch alone (each advert read and compared by the addon).
+for (const [kernel, base] of [
+  [true, 60],
+  [false, 80],
+] as const) {
+  const mode = kernel ? 'kernel filter' : 'software watch';
+  describe(mode, () => {
+    beforeAll(async () => {
+      await b.call('kernel-watches', { on: kernel });
+    });
+    describe(`a steady watch (IPv4, ${mode})`, () => {
+      it('counts identical adverts without delivering them, and collect() hands them over as one run with their arrival times', async () => {
+        await watchFirst(v3Advert(base + 1, 150), 'ipv4', 2_000, 100);
+        const from = b.mark;
+        const before = await b.call('stats');
+        const sends: Array<{ before: number; after: number }> = [];
+        for (let i = 0; i < 4; i++) {
+          sends.push(await send(v3Advert(base + 1, 150)));
+          await sleep(40);
+        }
+        // Another VRID on the same socket still arrives one by one, at once.
+        await send(v3Advert(base + 2, 150));
+        await b.waitEvent((e) => e['event'] === 'rx' && rxOf(base + 2, 'ipv4', from).length > 0, from);
+        expect(rxOf(base + 1, 'ipv4', from)).toEqual([]);
+        await b.call('collect');
+        const runs = rxOf(base + 1, 'ipv4', from);
+        expect(runs).toHaveLength(1);
+        const run = runs[0]!;
+        expect(run.run).toMatchObject({ count: 4, ended: false });
+        // Kernel receive times: the first and the last advert's, not when they were handed over.
+        expect(run.run!.firstAt).toBeGreaterThanOrEqual(sends[0]!.before - 2);
+        expect(run.run!.firstAt).toBeLessThanOrEqual(sends[0]!.after + 2);
+        expect(run.at).toBeGreaterThanOrEqual(sends[3]!.before - 2);
+        expect(run.at).toBeLessThanOrEqual(sends[3]!.after + 2);
+        expect(run.run!.maxGapMs).toBeGreaterThanOrEqual(35);
+        expect(run.run!.maxGapMs).toBeLessThan(1_000);
+        const after = await b.call('stats');
+        expect(Number(after['watched']) - Number(before['watched'])).toBe(4);
+        // In the kernel, the four never reached the socket (only VRID +2's advert was read); without
+        // it, all five were read and the software watch counted four.
+        expect(Number(after['kernelHeard']) - Number(before['kernelHeard'])).toBe(kernel ? 4 : 0);
+        expect(Number(after['reads']) - Number(before['reads'])).toBe(kernel ? 1 : 5);
+        expect(after['kernelFilters']).toBe(kernel ? 1 : 0);
+        expect(after['kernelErrors']).toEqual([]);
+        await b.call('unwatch', { ifname: 'eth0', family: 'ipv4', vrid: base + 1 });
+      });
 
-  it('ends the watch on a different advert for its VRID: the run first, then that advert', async () => {
-    await watchFirst(v3Advert(63, 150), 'ipv4', 2_000, 100);
-    const from = b.mark;
-    await send(v3Advert(63, 150));
-    await send(v3Advert(63, 150));
-    await send(v3Advert(63, 0)); // the master's priority-0 advert: must not wait for anything
-    await b.waitEvent((e) => e['event'] === 'rx' && rxOf(63, 'ipv4', from).length >= 2, from);
-    const rx = rxOf(63, 'ipv4', from);
-    expect(rx).toHaveLength(2);
-    expect(rx[0]!.run).toMatchObject({ count: 2, ended: true });
-    expect(rx[1]!.run).toBeUndefined();
-    expect(parseInt(rx[1]!.payload.slice(4, 6), 16)).toBe(0);
-    // The watch is over: the same advert again arrives by itself.
-    const again = b.mark;
-    await send(v3Advert(63, 150));
-    const next = (await b.waitEvent((e) => e['event'] === 'rx' && rxOf(63, 'ipv4', again).length > 0, again)) as Rx;
-    expect(next.run).toBeUndefined();
-  });
+      it('ends the watch on a different advert for its VRID: the run first, then that advert', async () => {
+        await watchFirst(v3Advert(base + 3, 150), 'ipv4', 2_000, 100);
+        const from = b.mark;
+        await send(v3Advert(base + 3, 150));
+        await send(v3Advert(base + 3, 150));
+        await send(v3Advert(base + 3, 0)); // the master's priority-0 advert: must not wait for anything
+        await b.waitEvent((e) => e['event'] === 'rx' && rxOf(base + 3, 'ipv4', from).length >= 2, from);
+        const rx = rxOf(base + 3, 'ipv4', from);
+        expect(rx).toHaveLength(2);
+        expect(rx[0]!.run).toMatchObject({ count: 2, ended: true });
+        expect(rx[1]!.run).toBeUndefined();
+        expect(parseInt(rx[1]!.payload.slice(4, 6), 16)).toBe(0);
+        // The watch is over: the same advert again arrives by itself.
+        const again = b.mark;
+        await send(v3Advert(base + 3, 150));
+        const next = (await b.waitEvent((e) => e['event'] === 'rx' && rxOf(base + 3, 'ipv4', again).length > 0, again)) as Rx;
+        expect(next.run).toBeUndefined();
+      });
 
-  it('hands over before the deadline when the adverts stop: the run ends at expire − handover after the last', async () => {
-    await watchFirst(v3Advert(64, 150), 'ipv4', 400, 100);
-    const from = b.mark;
-    await send(v3Advert(64, 150));
-    const last = await send(v3Advert(64, 150));
-    const end = (await b.waitEvent((e) => e['event'] === 'rx' && rxOf(64, 'ipv4', from).length > 0, from, 3_000)) as Rx;
-    const handedAt = Date.now();
-    expect(end.run).toMatchObject({ count: 2, ended: true });
-    expect(end.at).toBeGreaterThanOrEqual(last.before - 2);
-    expect(end.at).toBeLessThanOrEqual(last.after + 2);
-    // 400 − 100 ms after the last advert (its kernel stamp), give or take a loaded machine.
-    expect(handedAt - end.at).toBeGreaterThanOrEqual(295);
-    expect(handedAt - end.at).toBeLessThan(400);
-  });
+      it('hands over before the deadline when the adverts stop: the run ends at expire − handover after the last', async () => {
+        await watchFirst(v3Advert(base + 4, 150), 'ipv4', 400, 100);
+        const from = b.mark;
+        await send(v3Advert(base + 4, 150));
+        const last = await send(v3Advert(base + 4, 150));
+        const end = (await b.waitEvent((e) => e['event'] === 'rx' && rxOf(base + 4, 'ipv4', from).length > 0, from, 3_000)) as Rx;
+        const handedAt = Date.now();
+        expect(end.run).toMatchObject({ count: 2, ended: true });
+        expect(end.at).toBeGreaterThanOrEqual(last.before - 2);
+        expect(end.at).toBeLessThanOrEqual(last.after + 2);
+        // 400 − 100 ms after the last advert (its kernel stamp), give or take a loaded machine.
+        expect(handedAt - end.at).toBeGreaterThanOrEqual(295);
+        expect(handedAt - end.at).toBeLessThan(400);
+      });
 
-  it('unwatch() hands over the run synchronously', async () => {
-    await watchFirst(v3Advert(65, 150), 'ipv4', 2_000, 100);
-    const from = b.mark;
-    await send(v3Advert(65, 150));
-    await sleep(50);
-    expect(rxOf(65, 'ipv4', from)).toEqual([]);
-    await b.call('unwatch', { ifname: 'eth0', family: 'ipv4', vrid: 65 });
-    // The run's event came out before the call's reply.
-    const rx = rxOf(65, 'ipv4', from);
-    expect(rx).toHaveLength(1);
-    expect(rx[0]!.run).toMatchObject({ count: 1, ended: true });
-  });
-});
+      it('counts an advert too long for the kernel filter in software', async () => {
+        const long = { ...v3Advert(base + 7, 150), addresses: Array.from({ length: 60 }, (_, i) => `198.51.100.${i + 1}`) };
+        await watchFirst(long, 'ipv4', 2_000, 100);
+        const from = b.mark;
+        const before = await b.call('stats');
+        for (let i = 0; i < 3; i++) await send(long);
+        await sleep(50);
+        expect(rxOf(base + 7, 'ipv4', from)).toEqual([]);
+        const after = await b.call('stats');
+        expect(Number(after['kernelHeard']) - Number(before['kernelHeard'])).toBe(0);
+        expect(Number(after['reads']) - Number(before['reads'])).toBe(3);
+        await b.call('unwatch', { ifname: 'eth0', family: 'ipv4', vrid: base + 7 });
+        expect(rxOf(base + 7, 'ipv4', from)[0]!.run).toMatchObject({ count: 3, ended: true });
+      });
 
-describe('a steady watch (IPv6)', () => {
-  it('counts identical adverts (source, destination, hop limit, bytes) and ends on a different one', async () => {
-    await watchFirst(v3Advert6(66, 150), 'ipv6', 2_000, 100);
-    const from = b.mark;
-    for (let i = 0; i < 3; i++) await send(v3Advert6(66, 150), 'ipv6');
-    await sleep(50);
-    expect(rxOf(66, 'ipv6', from)).toEqual([]);
-    await send(v3Advert6(66, 140), 'ipv6');
-    await b.waitEvent((e) => e['event'] === 'rx' && rxOf(66, 'ipv6', from).length >= 2, from);
-    const rx = rxOf(66, 'ipv6', from);
-    expect(rx[0]!.run).toMatchObject({ count: 3, ended: true });
-    expect(rx[1]!.run).toBeUndefined();
-    expect(parseInt(rx[1]!.payload.slice(4, 6), 16)).toBe(140);
+      it('unwatch() hands over the run synchronously', async () => {
+        await watchFirst(v3Advert(base + 5, 150), 'ipv4', 2_000, 100);
+        const from = b.mark;
+        await send(v3Advert(base + 5, 150));
+        await sleep(50);
+        expect(rxOf(base + 5, 'ipv4', from)).toEqual([]);
+        await b.call('unwatch', { ifname: 'eth0', family: 'ipv4', vrid: base + 5 });
+        // The run's event came out before the call's reply.
+        const rx = rxOf(base + 5, 'ipv4', from);
+        expect(rx).toHaveLength(1);
+        expect(rx[0]!.run).toMatchObject({ count: 1, ended: true });
+      });
+    });
+
+    describe(`a steady watch (IPv6, ${mode})`, () => {
+      it('counts identical adverts (source, destination, hop limit, bytes) and ends on a different one', async () => {
+        await watchFirst(v3Advert6(base + 6, 150), 'ipv6', 2_000, 100);
+        const from = b.mark;
+        const before = await b.call('stats');
+        for (let i = 0; i < 3; i++) await send(v3Advert6(base + 6, 150), 'ipv6');
+        await sleep(50);
+        expect(Number((await b.call('stats'))['kernelHeard']) - Number(before['kernelHeard'])).toBe(kernel ? 3 : 0);
+        expect(rxOf(base + 6, 'ipv6', from)).toEqual([]);
+        await send(v3Advert6(base + 6, 140), 'ipv6');
+        await b.waitEvent((e) => e['event'] === 'rx' && rxOf(base + 6, 'ipv6', from).length >= 2, from);
+        const rx = rxOf(base + 6, 'ipv6', from);
+        expect(rx[0]!.run).toMatchObject({ count: 3, ended: true });
+        expect(rx[1]!.run).toBeUndefined();
+        expect(parseInt(rx[1]!.payload.slice(4, 6), 16)).toBe(140);
+      });
+    });
   });
-});
+}
 
 describe('a steady advert', () => {
   for (const family of ['ipv4', 'ipv6'] as const) {

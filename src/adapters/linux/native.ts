@@ -68,6 +68,18 @@ export interface SteadyWatchSocket {
   unadvertise(vrid: number): boolean;
   /** Every watch's and steady advert's run so far (those with something in it) to onSteady (not ended); how many. */
   collect(): number;
+  /** Switch the watches' kernel filter (native/steady_bpf.h) on or off (on by default); whether it is on. */
+  kernelWatches(on?: boolean): boolean;
+  /** Datagrams read from the socket, adverts the kernel filter counted instead, whether it is attached, and why not. */
+  counters(): SteadySocketCounters;
+}
+
+export interface SteadySocketCounters {
+  reads: number;
+  kernelHeard: number;
+  kernelFilter: boolean;
+  /** The errno name the kernel refused the filter with (the software watch then counts alone). */
+  kernelError: string | undefined;
 }
 
 export interface Raw4Socket extends SteadyWatchSocket {

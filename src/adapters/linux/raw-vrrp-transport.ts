@@ -86,6 +86,11 @@ export interface TransportError {
   message: string;
 }
 
+export interface RawVrrpTransportOptions {
+  /** The steady watches' kernel filter (default true). */
+  kernelWatches?: boolean;
+}
+
 export interface TransportStats {
   sent: number;
   received: number;
@@ -136,8 +141,38 @@ export class RawVrrpTransport implements VrrpTransport {
   readonly receive$: Observable<LinuxReceivedVrrpPacket> = this.rx.asObservable();
   readonly errors$: Observable<TransportError> = this.errors.asObservable();
 
-  /** `now` is the engine's clock: every received packet is stamped on it (see arrivalTime). */
-  constructor(private readonly now: () => number) {}
+  /**
+   * `now` is the engine's clock: every received packet is stamped on it (see arrivalTime).
+   * `kernelWatches: false` keeps the steady watches' eBPF filter off (native/steady_bpf.h): every
+   * advert then wakes the process, and the addon's software watch counts it.
+   */
+  constructor(
+    private readonly now: () => number,
+    private options: RawVrrpTransportOptions = {},
+  ) {}
+
+  /** Switch the steady watches' kernel filter on or off on every socket (and on those opened later). */
+  setKernelWatches(on: boolean): void {
+    this.options = { ...this.options, kernelWatches: on };
+    for (const ep of this.endpoints.values()) ep.socket.kernelWatches(on);
+  }
+
+  /** What the sockets' steady watches did: datagrams read, adverts counted in the kernel instead, filters attached, refusals. */
+  steadyCounters(): { reads: number; kernelHeard: number; kernelFilters: number; kernelErrors: string[] } {
+    const c = { reads: 0, kernelHeard: 0, kernelFilters: 0, kernelErrors: [] as string[] };
+    for (const ep of this.endpoints.values()) {
+      try {
+        const s = ep.socket.counters();
+        c.reads += s.reads;
+        c.kernelHeard += s.kernelHeard;
+        if (s.kernelFilter) c.kernelFilters++;
+        if (s.kernelError !== undefined) c.kernelErrors.push(`${ep.spec.ifname}/${ep.family}: ${s.kernelError}`);
+      } catch {
+        // A closed socket counts nothing more.
+      }
+    }
+    return c;
+  }
 
   private static key(ifname: string, family: string): string {
     return `${family}/${ifname}`;
@@ -208,6 +243,7 @@ export class RawVrrpTransport implements VrrpTransport {
       throw e;
     }
     warmIpv4SendPath();
+    if (this.options.kernelWatches === false) socket.kernelWatches(false);
     ep.socket = socket;
     return ep;
   }
@@ -245,6 +281,7 @@ export class RawVrrpTransport implements VrrpTransport {
       socket.close();
       throw e;
     }
+    if (this.options.kernelWatches === false) socket.kernelWatches(false);
     ep.socket = socket;
     return ep;
   }
@@ -465,8 +502,9 @@ export interface TransportEndpointSpec {
 export async function openRawVrrpTransport(
   now: () => number,
   endpoints: TransportEndpointSpec[],
+  options: RawVrrpTransportOptions = {},
 ): Promise<{ transport: RawVrrpTransport; failures: TransportError[] }> {
-  const transport = new RawVrrpTransport(now);
+  const transport = new RawVrrpTransport(now, options);
   const failures: TransportError[] = [];
   for (const ep of endpoints) {
     let ifindex: number | undefined;
