@@ -339,7 +339,9 @@ const manyVip = (vrid) => (vrid <= 254 ? `198.51.100.${vrid}` : `203.0.113.${vri
 
 let serial = 0;
 /** --profile-ours: node's own flags (the daemon's children inherit them: fork passes execArgv on). */
-const profileArgs = (id) => (PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, id)}`]);
+/** --node-args "…": extra node options for our daemons (inherited by their children), for experiments. */
+const NODE_ARGS = opt('--node-args', '').split(' ').filter((a) => a !== '');
+const profileArgs = (id) => [...NODE_ARGS, ...(PROFILE_DIR === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(PROFILE_DIR, id)}`])];
 /** One daemon of `impl` ('ours' | 'keepalived') on host h. Both run VRRP only (-P), logging to a file. */
 function startDaemon(impl, h, text) {
   const id = `${impl}-${h}-${serial++}`;

@@ -77,6 +77,8 @@ interface ManagedChild {
   /** The child's entry module beside this one. */
   module: string;
   pidFile: string;
+  /** Node options of its own, after the parent's (process.execArgv). */
+  nodeOptions: string[];
   proc?: ChildProcess;
   lastStart: number;
   restartTimer?: NodeJS.Timeout;
@@ -112,15 +114,19 @@ export async function runParent(opts: DaemonOptions, log: DaemonLogger): Promise
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((r) => (resolveDone = r));
 
-  const vrrp: ManagedChild = { name: 'VRRP', module: 'vrrp-child', pidFile: opts.vrrpPidFile, lastStart: 0 };
-  const checkers: ManagedChild = { name: 'Healthcheck', module: 'checker-child', pidFile: opts.checkersPidFile, lastStart: 0 };
+  // The VRRP child compiles its code when it loads, not at first use (--no-lazy), and keeps it
+  // (--no-flush-bytecode: V8 otherwise drops the bytecode of functions left unused for a while):
+  // a backup's takeover runs code that never ran before (a watched backup runs none for days), and
+  // compiling it then cost ≈ 0.4 ms of the takeover on the bench. About 6 MB of memory.
+  const vrrp: ManagedChild = { name: 'VRRP', module: 'vrrp-child', pidFile: opts.vrrpPidFile, lastStart: 0, nodeOptions: ['--no-lazy', '--no-flush-bytecode'] };
+  const checkers: ManagedChild = { name: 'Healthcheck', module: 'checker-child', pidFile: opts.checkersPidFile, lastStart: 0, nodeOptions: [] };
   const children: ManagedChild[] = [];
   /** Each VRRP instance's last state: a (re)started checker child hears them all first. */
   const vrrpStates = new Map<string, VrrpStateMessage>();
 
   const startChild = (child: ManagedChild): void => {
     child.lastStart = Date.now();
-    const proc = fork(childModule(child.module), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const proc = fork(childModule(child.module), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...child.nodeOptions] });
     child.proc = proc;
     if (proc.pid !== undefined) {
       writePid(child.pidFile, proc.pid, log);

@@ -24,6 +24,12 @@ export interface TimerOptions {
    * inherits its event loop's granularity). For the timers a takeover waits on (Master_Down_Timer).
    */
   precise?: boolean;
+  /**
+   * A precise timer's expiry is near (its last few ms, `deadline` in this clock's time): the owner
+   * may work out now what the expiry will do, so that the expiry itself only acts. Called at most
+   * once per arming, and only by a scheduler whose expiries can come late (the real-time one).
+   */
+  prepare?: (deadline: number) => void;
 }
 
 export interface Scheduler extends Clock {
@@ -270,6 +276,9 @@ interface RealEntry {
   precise: boolean;
   /** Waiting on the kernel timer for its last few ms (RealTimeScheduler's `stretch`). */
   inStretch: boolean;
+  /** TimerOptions.prepare, and whether it has been called for this arming. */
+  prepare: ((deadline: number) => void) | undefined;
+  prepared: boolean;
 }
 
 /**
@@ -340,7 +349,7 @@ export class RealTimeScheduler implements Scheduler {
 
   after(delayMs: number, fn: () => void, opts?: TimerOptions): TimerHandle {
     const delay = delayMs > 0 ? delayMs : 0;
-    const entry: RealEntry = { deadline: this.now() + delay, timeout: undefined, immediate: undefined, fn, precise: opts?.precise === true, inStretch: false };
+    const entry: RealEntry = { deadline: this.now() + delay, timeout: undefined, immediate: undefined, fn, precise: opts?.precise === true, inStretch: false, prepare: opts?.prepare, prepared: false };
     if (entry.precise) this.wait(entry, true);
     else {
       entry.timeout = setTimeout(() => {
@@ -371,6 +380,16 @@ export class RealTimeScheduler implements Scheduler {
       return;
     }
     const early = earlyByMs(remaining);
+    if (remaining <= early && entry.prepare !== undefined && !entry.prepared) {
+      // The last stretch: a few ms of idle loop in which the expiry's own work can be done ahead
+      // (pure work: a prepare never arms or cancels a timer).
+      entry.prepared = true;
+      try {
+        entry.prepare(entry.deadline);
+      } catch {
+        // Then the expiry does all its work itself, as without a prepare.
+      }
+    }
     if (remaining > early) {
       entry.immediate = undefined;
       entry.timeout = setTimeout(() => this.wait(entry), Math.floor(remaining - early));
@@ -425,7 +444,7 @@ export class RealTimeScheduler implements Scheduler {
   rearm(handle: TimerHandle, delayMs: number): TimerHandle | undefined {
     const entry = handle as RealEntry;
     if (!this.cancel(entry) || entry.fn === undefined) return undefined;
-    return this.after(delayMs, entry.fn, { precise: entry.precise });
+    return this.after(delayMs, entry.fn, { precise: entry.precise, ...(entry.prepare !== undefined ? { prepare: entry.prepare } : {}) });
   }
 
   /** Let go of the kernel timer (the scheduler's timers are the caller's to cancel). */

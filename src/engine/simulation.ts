@@ -62,6 +62,8 @@ export interface SimulationOptions {
    * steady-watch-model.ts), the daemon's steady watches as a model: tests compare the two.
    */
   transport?: (node: string, lan: VrrpTransport, scheduler: Scheduler) => VrrpTransport;
+  /** The scheduler a node's engine is given, around the simulation's own (tests: TimerOptions.prepare). */
+  engineScheduler?: (node: string, scheduler: Scheduler) => Scheduler;
 }
 
 export interface TimelineEntry {
@@ -217,7 +219,7 @@ export class Simulation {
     const engine = new NodeEngine({
       config: rt.config,
       node,
-      scheduler: this.scheduler,
+      scheduler: this.opts.engineScheduler?.(node, this.scheduler) ?? this.scheduler,
       journal: rt.journal,
       transport,
       codec: this.opts.codec,

@@ -74,6 +74,10 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     expect(inKernel).toBeGreaterThanOrEqual(2);
     expect(inKernel).toBeLessThanOrEqual(watched);
     expect(stats).not.toMatch(/Kernel filter refused/);
+    // The VRRP child compiles its code at load and keeps it (parent.ts: a takeover runs code that
+    // never ran before); the pid file -r names it.
+    const argv = readFileSync(`/proc/${b.vrrpPid()}/cmdline`, 'utf8').split('\0');
+    expect(argv).toEqual(expect.arrayContaining(['--no-lazy', '--no-flush-bytecode']));
     rmSync(STATS_FILE, { force: true });
   });
 

@@ -67,4 +67,45 @@ describe('RealTimeScheduler precise timers', () => {
     }
     expect(cancelledInTime).toBe(1);
   });
+
+  it('prepare: called once per arming, in the last stretch, with the deadline, before the expiry; a re-arm prepares again', async () => {
+    const s = new RealTimeScheduler();
+    const calls: Array<{ deadline: number; at: number }> = [];
+    let firedAt: number | undefined;
+    const prepare = (deadline: number): void => void calls.push({ deadline, at: s.now() });
+    const deadline = s.now() + 50;
+    s.after(50, () => (firedAt = s.now()), { precise: true, prepare });
+    await new Promise((r) => setTimeout(r, 120));
+    expect(calls).toHaveLength(1);
+    expect(Math.abs(calls[0]!.deadline - deadline)).toBeLessThan(0.5);
+    // In the last stretch (earlyByMs: 4 ms + 0.2 % before), not at arming.
+    expect(calls[0]!.at).toBeGreaterThan(deadline - 10);
+    expect(calls[0]!.at).toBeLessThanOrEqual(firedAt!);
+
+    // Re-armed while far from its deadline (an advert every 10 ms): never prepared for a deadline
+    // it does not reach; then left to run out, prepared once for the last one.
+    calls.length = 0;
+    firedAt = undefined;
+    let h = s.after(30, () => (firedAt = s.now()), { precise: true, prepare });
+    let last = 0;
+    for (let i = 0; i < 5; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      last = s.now() + 30;
+      h = s.rearm(h, 30)!;
+    }
+    expect(calls).toEqual([]);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(firedAt).toBeDefined();
+    expect(calls).toHaveLength(1);
+    expect(Math.abs(calls[0]!.deadline - last)).toBeLessThan(0.5);
+
+    // A prepare that throws leaves the expiry to happen as without one.
+    let fired = false;
+    const failing = (): void => {
+      throw new Error('no');
+    };
+    s.after(20, () => (fired = true), { precise: true, prepare: failing });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(fired).toBe(true);
+  });
 });
