@@ -284,15 +284,16 @@ static uint16_t ip_checksum(const unsigned char *h, size_t len) {
 int steady_bpf_watch(steady_bpf_t *b, int vrid, const unsigned char *src, const unsigned char *dst, int ttl, const unsigned char *payload, size_t len) {
   size_t net = b->family == AF_INET ? 20 : 40, alen = b->family == AF_INET ? 4 : 16;
   if (vrid < 0 || vrid > 255) return EINVAL;
-  if (ttl < 0 || ttl > 255) return EINVAL;
-  if (len < 8 || net + len > STEADY_BPF_MAX_PACKET) return EMSGSIZE;
   entry_t *e = &b->entry[vrid];
   /* A watch replaced: its entry off first, as it was (a datagram read meanwhile sees one whole
-   * entry or the other, never a mix of two). */
+   * entry or the other, never a mix of two) — also when this one cannot have an entry, or the
+   * filter would go on taking the old advert for the new watch. */
   if (e->active) {
     e->active = 0;
     write_entry(b, vrid);
   }
+  if (ttl < 0 || ttl > 255) return EINVAL;
+  if (len < 8 || net + len > STEADY_BPF_MAX_PACKET) return EMSGSIZE;
   memset(e, 0, sizeof *e);
   unsigned char *d = b->datagram[vrid], *m = e->mask;
   memset(d, 0, STEADY_BPF_MAX_PACKET);

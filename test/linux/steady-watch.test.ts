@@ -152,7 +152,27 @@ for (const [kernel, base] of [
         expect(rxOf(base + 7, 'ipv4', from)[0]!.run).toMatchObject({ count: 3, ended: true });
       });
 
-      it('unwatch() hands over the run synchronously', async () => {
+      it('a watch replaced by one the kernel filter cannot hold: the old advert is no longer taken for it', async () => {
+      const vrid = base + 8;
+      const long = { ...v3Advert(vrid, 150), addresses: Array.from({ length: 60 }, (_, i) => `198.51.100.${i + 1}`) };
+      const from = b.mark;
+      await send(long);
+      await send(v3Advert(vrid, 150));
+      await b.waitEvent(() => rxOf(vrid, 'ipv4', from).length >= 2, from);
+      const [rxLong, rxShort] = rxOf(vrid, 'ipv4', from);
+      expect(await b.call('watch', { packet: rxShort, expireMs: 2_000, handoverMs: 100 })).toEqual({ ok: true });
+      expect(await b.call('watch', { packet: rxLong, expireMs: 2_000, handoverMs: 100 })).toEqual({ ok: true });
+      const after = b.mark;
+      await send(v3Advert(vrid, 150));
+      await b.waitEvent(() => rxOf(vrid, 'ipv4', after).length >= 2, after);
+      const rx = rxOf(vrid, 'ipv4', after);
+      // The long advert's watch ends on it (nothing counted), and it arrives itself.
+      expect(rx[0]!.run).toMatchObject({ count: 0, ended: true });
+      expect(rx[1]!.run).toBeUndefined();
+      expect(rx[1]!.payload).toBe(rxShort!.payload);
+    });
+
+    it('unwatch() hands over the run synchronously', async () => {
         await watchFirst(v3Advert(base + 5, 150), 'ipv4', 2_000, 100);
         const from = b.mark;
         await send(v3Advert(base + 5, 150));
