@@ -193,7 +193,19 @@ function groupUsage(pgid) {
         const t = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
         const comm = t.slice(t.indexOf('(') + 1, t.lastIndexOf(')'));
         const f = t.slice(t.lastIndexOf(')') + 2).split(' ');
-        threads.set(`${pid}/${tid} ${comm}`, { user: Number(f[11]), sys: Number(f[12]) });
+        let ns = 0;
+        try {
+          ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+        } catch {
+          /* gone */
+        }
+        let wakes = 0;
+        try {
+          wakes = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? 0);
+        } catch {
+          /* gone */
+        }
+        threads.set(`${pid}/${tid} ${comm}`, { user: Number(f[11]), sys: Number(f[12]), ns, wakes });
       }
     } catch {
       /* gone */
@@ -206,10 +218,12 @@ function groupUsage(pgid) {
 function threadShares(u0, u1, secs) {
   const out = [];
   for (const [k, b] of u1.threads) {
-    const a = u0.threads.get(k) ?? { user: 0, sys: 0 };
+    const a = u0.threads.get(k) ?? { user: 0, sys: 0, ns: 0, wakes: 0 };
     const user = (100 * (b.user - a.user)) / CLK_TCK / secs;
     const sys = (100 * (b.sys - a.sys)) / CLK_TCK / secs;
-    if (user + sys > 0) out.push(`${k} user ${user.toFixed(1)} % sys ${sys.toFixed(1)} %`);
+    const cpu = (100 * (b.ns - a.ns)) / 1e9 / secs;
+    const wakes = (b.wakes - a.wakes) / secs;
+    if (cpu > 0.0005 || wakes > 0) out.push(`${k} ${cpu.toFixed(3)} %, ${wakes.toFixed(1)} wake-ups/s (user ${user.toFixed(1)} % sys ${sys.toFixed(1)} % in ticks)`);
   }
   return out;
 }
