@@ -3,7 +3,7 @@
  * Takeover and resource bench: keepalived-ts (compiled, dist/) vs the real keepalived, in one lab.
  *
  *   npm run build && node bench/takeover.mjs [--reps-v2 N] [--reps-v3 N] [--window S] [--json FILE]
- *       [--res CASE,...] [--profile-ours DIR] [--threads] [--window S] [--settle S]
+ *       [--res CASE,...] [--profile-ours DIR] [--threads] [--window S] [--settle S] [--node-args "…"]
  *
  * --res runs only the named resource cases (e.g. --res 255,50@10ms; names: 1, 50, 255, 50@10ms);
  * --threads logs the CPU of every thread of both daemons over each resource window;
