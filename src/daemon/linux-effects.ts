@@ -73,6 +73,10 @@ export class SerialQueue {
     return this.tail;
   }
 
+  get size(): number {
+    return this.pending;
+  }
+
   private turn(): Promise<void> | undefined {
     if (performance.now() - this.turnAt < YIELD_MS) return undefined;
     this.yields++;
@@ -82,9 +86,6 @@ export class SerialQueue {
         resolve();
       }),
     );
-  }
-  get size(): number {
-    return this.pending;
   }
 }
 

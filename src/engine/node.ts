@@ -209,6 +209,7 @@ interface InstanceRuntime {
    * 0.4–1.1 ms on the bench.
    */
   preparedExpiry: { snapshot: unknown; stepper: VrrpStepper<unknown>; input: VrrpInput; res: VrrpStepResult<unknown> } | undefined;
+  /** The TimerOptions.prepare that fills `preparedExpiry`, made once (see expiryPreparer). */
   prepareExpiry: ((deadline: number) => void) | undefined;
   /**
    * The advert timer's deadline on its own grid (start + n × advert interval), and — while that
