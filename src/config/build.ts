@@ -542,6 +542,7 @@ class ConfigBuilder {
       vrrp_higher_prio_send_advert: flag((v) => (g.vrrpHigherPrioSendAdvert = v)),
       vrrp_startup_delay: timer((v) => (g.vrrpStartupDelayMs = v), 180),
       vrrp_priority: count((v) => (g.vrrpPriority = v), -20, 19),
+      checker_priority: count((v) => (g.checkerPriority = v), -20, 19),
       script_user: (st) => {
         if (!needArgs(r, st, 1)) return;
         g.scriptUser = st.args[1] ? { user: st.args[0]!.text, group: st.args[1].text } : { user: st.args[0]!.text };

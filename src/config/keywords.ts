@@ -113,7 +113,7 @@ export const KEYWORDS: KeywordTable = {
       'router_id vrrp_version vrrp_mcast_group4 vrrp_mcast_group6 vrrp_strict vrrp_skip_check_adv_addr ' +
       'vrrp_check_unicast_src vrrp_garp_master_delay vrrp_garp_master_repeat vrrp_garp_master_refresh ' +
       'vrrp_garp_master_refresh_repeat vrrp_garp_lower_prio_delay vrrp_garp_lower_prio_repeat vrrp_garp_interval ' +
-      'vrrp_gna_interval vrrp_lower_prio_no_advert vrrp_higher_prio_send_advert vrrp_startup_delay vrrp_priority ' +
+      'vrrp_gna_interval vrrp_lower_prio_no_advert vrrp_higher_prio_send_advert vrrp_startup_delay vrrp_priority checker_priority ' +
       'script_user enable_script_security notify_fifo notify_fifo_script vrrp_notify_fifo vrrp_notify_fifo_script ' +
       'lvs_notify_fifo lvs_notify_fifo_script notification_email_from smtp_server smtp_helo_name ' +
       'smtp_connect_timeout smtp_alert smtp_alert_vrrp smtp_alert_checker lvs_flush lvs_timeouts lvs_sync_daemon ' +
@@ -121,7 +121,7 @@ export const KEYWORDS: KeywordTable = {
       'event_log_dir event_log_max_mb event_log_max_age',
     known:
       'bfd_cpu_affinity bfd_no_swap bfd_priority bfd_process_name bfd_rlimit_rtime bfd_rlimit_rttime bfd_rt_priority ' +
-      'checker_cpu_affinity checker_log_all_failures checker_no_swap checker_priority checker_process_name ' +
+      'checker_cpu_affinity checker_log_all_failures checker_no_swap checker_process_name ' +
       'checker_rlimit_rtime checker_rlimit_rttime checker_rt_priority config_save_dir data_use_instance ' +
       'dbus_service_name default_interface disable_local_igmp dynamic_interfaces enable_dbus enable_snmp_checker ' +
       'enable_snmp_keepalived enable_snmp_rfc enable_snmp_rfcv2 enable_snmp_rfcv3 enable_snmp_vrrp enable_traps ' +

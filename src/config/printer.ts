@@ -86,6 +86,7 @@ function printGlobalDefs(o: Out, g: GlobalDefs): void {
   o.line('vrrp_higher_prio_send_advert', bool(g.vrrpHigherPrioSendAdvert));
   o.line('vrrp_startup_delay', seconds(g.vrrpStartupDelayMs));
   if (g.vrrpPriority !== undefined) o.line('vrrp_priority', g.vrrpPriority);
+  if (g.checkerPriority !== undefined) o.line('checker_priority', g.checkerPriority);
   if (g.scriptUser) o.line('script_user', quoteWord(g.scriptUser.user), ...(g.scriptUser.group !== undefined ? [quoteWord(g.scriptUser.group)] : []));
   o.line('enable_script_security', bool(g.enableScriptSecurity));
   const fifo = (kw: string, f: { path: string; user?: string; group?: string } | undefined): void => {

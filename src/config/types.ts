@@ -41,7 +41,10 @@ export interface GlobalDefs {
   vrrpLowerPrioNoAdvert: boolean;
   vrrpHigherPrioSendAdvert: boolean;
   vrrpStartupDelayMs: number; // 0
+  /** vrrp_priority: the VRRP child's nice value. */
   vrrpPriority?: number;
+  /** checker_priority: the checker child's nice value. */
+  checkerPriority?: number;
   scriptUser?: { user: string; group?: string };
   enableScriptSecurity: boolean;
   notifyFifo?: { path: string; user?: string; group?: string };

@@ -14,6 +14,7 @@ import type { CarriedCheckerState } from '../engine/checkers.js';
 import { CheckerProcess } from './checker-process.js';
 import { createLogger, type DaemonLogger } from './logger.js';
 import { tuneGarbageCollector } from '../engine/gc-tuning.js';
+import { childPriority } from './process-priority.js';
 
 // An entry of its own (forked by the parent): the same collector tuning as the CLI (gc-tuning.ts).
 tuneGarbageCollector();
@@ -26,6 +27,9 @@ let log: DaemonLogger = createLogger({ tag: 'Keepalived_healthcheckers', console
 let stopping = false;
 /** The last state heard of each VRRP instance: a reload's new side starts from them. */
 const vrrpStates = new Map<string, Parameters<CheckerProcess['followVrrp']>[1]>();
+
+/** checker_priority, or the daemon's own priority (process-priority.ts). */
+const keepPriority = childPriority('Healthcheck child', 'checker_priority', { info: (l) => log.info(l), error: (l) => log.error(l) });
 
 function send(m: ChildMessage): void {
   if (process.connected) process.send?.(m);
@@ -84,6 +88,7 @@ process.on('message', (m: unknown) => {
     settings = m.settings;
     const s = m.settings;
     log = createLogger({ tag: 'Keepalived_healthcheckers', console: s.logConsole, detailed: s.logDetail });
+    keepPriority(m.config.globalDefs.checkerPriority, s.nice);
     void queue(async () => {
       try {
         checker = await start(m.config, s);
@@ -101,6 +106,7 @@ process.on('message', (m: unknown) => {
   void queue(async () => {
     if (stopping) return;
     log.info('Reloading');
+    keepPriority(m.config.globalDefs.checkerPriority, s.nice);
     try {
       // The kernel keeps its table across the swap; the new side's reconcile applies the difference.
       // The checkers' states go on in the new side (taken before the stop shuts them down).

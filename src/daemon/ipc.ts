@@ -7,6 +7,8 @@ import type { KeepalivedConfig } from '../config/types.js';
 import type { ReloadReport } from './vrrp-process.js';
 
 export interface ChildSettings {
+  /** The nice value the daemon was started with: a child's priority unless vrrp_priority / checker_priority set one. */
+  nice: number;
   logConsole: boolean;
   logDetail: boolean;
   logDir?: string;

@@ -18,6 +18,7 @@ import type { KeepalivedConfig } from '../config/types.js';
 import { vrrpPartOf, type ChildMessage, type ChildSettings, type ParentMessage, type VrrpStateMessage } from './ipc.js';
 import type { DaemonLogger } from './logger.js';
 import type { DaemonOptions } from './options.js';
+import { currentNice, PARENT_NICE_STEP, setProcessNice, withThreadNice } from './process-priority.js';
 
 /** Restarts closer together than this are delayed (a child that dies at once must not spin). */
 const MIN_RESTART_GAP_MS = 1000;
@@ -103,6 +104,7 @@ export async function runParent(opts: DaemonOptions, log: DaemonLogger): Promise
   log.info(`Starting keepalived-ts, pid ${process.pid}`);
 
   const settings: ChildSettings = {
+    nice: currentNice(),
     logConsole: opts.logConsole,
     logDetail: opts.logDetail,
     keepVipsAtExit: opts.dontReleaseVrrp,
@@ -126,7 +128,10 @@ export async function runParent(opts: DaemonOptions, log: DaemonLogger): Promise
 
   const startChild = (child: ManagedChild): void => {
     child.lastStart = Date.now();
-    const proc = fork(childModule(child.module), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...child.nodeOptions] });
+    // Forked at the daemon's own priority, not the parent's lower one (process-priority.ts).
+    const proc = withThreadNice(settings.nice, () =>
+      fork(childModule(child.module), [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...process.execArgv, ...child.nodeOptions] }),
+    );
     child.proc = proc;
     if (proc.pid !== undefined) {
       writePid(child.pidFile, proc.pid, log);
@@ -228,6 +233,10 @@ export async function runParent(opts: DaemonOptions, log: DaemonLogger): Promise
     return 0;
   }
   for (const child of children) startChild(child);
+  // The watchdog yields the cores to its children: its reload parses must not starve the VRRP
+  // child's adverts (process-priority.ts).
+  const niced = setProcessNice(settings.nice + PARENT_NICE_STEP);
+  if (!niced.ok) log.info(`The watchdog keeps its priority: ${niced.error}`);
   return done;
 }
 

@@ -11,6 +11,8 @@ import { isParentMessage, type ChildMessage } from './ipc.js';
 import { createLogger, type DaemonLogger } from './logger.js';
 import { VrrpProcess } from './vrrp-process.js';
 import { tuneGarbageCollector } from '../engine/gc-tuning.js';
+import { childPriority } from './process-priority.js';
+import type { KeepalivedConfig } from '../config/types.js';
 
 // An entry of its own (forked by the parent): the same collector tuning as the CLI (gc-tuning.ts).
 tuneGarbageCollector();
@@ -20,6 +22,11 @@ let vrrp: VrrpProcess | undefined;
 let starting: Promise<unknown> | undefined;
 let log: DaemonLogger = createLogger({ tag: 'Keepalived_vrrp', console: true, detailed: false });
 let stopping: Promise<void> | undefined;
+
+/** The nice value the daemon was started with (the parent's, before it yielded). */
+let baseNice = 0;
+const keepPriority = childPriority('VRRP child', 'vrrp_priority', { info: (l) => log.info(l), error: (l) => log.error(l) });
+const applyPriority = (config: KeepalivedConfig): void => keepPriority(config.globalDefs.vrrpPriority, baseNice);
 
 function send(m: ChildMessage): void {
   if (process.connected) process.send?.(m);
@@ -65,6 +72,8 @@ process.on('message', (m: unknown) => {
   if (m.type === 'start') {
     if (vrrp !== undefined) return;
     log = createLogger({ tag: 'Keepalived_vrrp', console: m.settings.logConsole, detailed: m.settings.logDetail });
+    baseNice = m.settings.nice;
+    applyPriority(m.config);
     starting = VrrpProcess.start({
       config: m.config,
       log,
@@ -97,6 +106,7 @@ process.on('message', (m: unknown) => {
     starting.catch(() => undefined);
   } else if (vrrp !== undefined && stopping === undefined) {
     log.info('Reloading');
+    applyPriority(m.config);
     vrrp.reload(m.config).then(
       (report) => {
         log.info(`Reload finished: kept ${report.kept.length}, stopped ${report.stopped.length}, started ${report.started.length}`);

@@ -5,7 +5,8 @@
  * elects; a real server whose HTTP check fails is removed (log), its notify_down runs and its
  * lvs_notify_fifo line appears; when it recovers, notify_up runs, the RS UP line appears and it is
  * added back. VI_1's state reaches the checker side through the parent (lvs_sync_daemon follows
- * it). SIGTERM stops both children.
+ * it). SIGTERM stops both children. The children run at vrrp_priority / checker_priority, the
+ * watchdog parent 10 nicer than it was started (process-priority.ts).
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type NetnsLab } from '../helpers/netns.js';
 import { JsonlProcess } from '../helpers/jsonl-process.js';
 import { NO_IPVS_MESSAGE } from '../../src/daemon/checker-process.js';
-import { count, hasVip, ROOT, startDaemon, waitFor, type RunningDaemon } from './daemons.js';
+import { count, hasVip, ROOT, startDaemon, threadNices, waitFor, type RunningDaemon } from './daemons.js';
 
 const VIP = '192.0.2.100';
 const RS1 = '192.0.2.2';
@@ -54,6 +55,8 @@ function conf(): string {
   vrrp_version 3
   lvs_notify_fifo ${join(dir, 'lvs.fifo')}
   lvs_sync_daemon eth0 VI_1
+  vrrp_priority -5
+  checker_priority 3
 }
 vrrp_instance VI_1 {
   state BACKUP
@@ -110,6 +113,15 @@ describe('the checker side of the daemon, on a kernel without IPVS', () => {
     await waitFor('the checker side to hear VI_1 is MASTER', () => /Keepalived_healthcheckers\[\d+\]: lvs_sync_daemon: VI_1 is MASTER/.test(daemon.output()), 10_000);
     // Both real servers are being probed (each HTTP server saw a request).
     await rs1.waitFor((e) => e['event'] === 'request', 10_000);
+    // Priorities: every thread of each child at its configured nice value, every thread of the
+    // parent 10 nicer than this test runs (it yields the cores to its children).
+    const base = threadNices(process.pid)[0]!;
+    const pidOf = (f: string): number => Number.parseInt(readFileSync(join(dir, f), 'utf8'), 10);
+    expect(new Set(threadNices(pidOf('chk.vrrp.pid')))).toEqual(new Set([-5]));
+    expect(new Set(threadNices(pidOf('chk.check.pid')))).toEqual(new Set([3]));
+    expect(new Set(threadNices(daemon.proc.pid!))).toEqual(new Set([Math.min(19, base + 10)]));
+    expect(daemon.output()).toContain('VRRP child process priority set to -5 (vrrp_priority)');
+    expect(daemon.output()).toContain('Healthcheck child process priority set to 3 (checker_priority)');
   }, 60_000);
 
   it('a real server whose HTTP check fails leaves the VS: notify_down runs and its fifo line appears', async () => {

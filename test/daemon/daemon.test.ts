@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLab, type NetnsLab } from '../helpers/netns.js';
 import { dumpFiles } from '../../src/daemon/vrrp-process.js';
-import { count, hasVip, startDaemon, vrrpConf, waitFor, type RunningDaemon } from './daemons.js';
+import { count, hasVip, startDaemon, threadNices, vrrpConf, waitFor, type RunningDaemon } from './daemons.js';
 import { main as replayMain } from '../../src/cli/replay.js';
 
 // SIGUSR1/SIGUSR2 files of this file's daemons go to a directory of their own (the daemons inherit it).
@@ -151,6 +151,10 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     await waitFor('the restart', () => a.output().includes('Restarting VRRP child process'));
     await waitFor('a MASTER again', () => count(a.output(), '(VI_1) Entering MASTER STATE') > masters && hasVip(lab, nsA, VIP), 20_000);
     expect(a.vrrpPid()).not.toBe(child);
+    // Forked by the parent, which runs 10 nicer (process-priority.ts), at the daemon's own priority.
+    const base = threadNices(process.pid)[0]!;
+    expect(new Set(threadNices(a.vrrpPid()!))).toEqual(new Set([base]));
+    expect(new Set(threadNices(a.proc.pid!))).toEqual(new Set([Math.min(19, base + 10)]));
   });
 
   it('interface down: the master goes to FAULT and releases its VIP, the backup takes over; up again: it preempts back', async () => {

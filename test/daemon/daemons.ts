@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NetnsLab } from '../helpers/netns.js';
 
@@ -80,4 +80,13 @@ vrrp_instance VI_1 {
   }
 ${extra}}
 `;
+}
+
+/** The nice value of every thread of `pid` (field 19 of /proc/PID/task/TID/stat). */
+export function threadNices(pid: number): number[] {
+  const dir = `/proc/${pid}/task`;
+  return readdirSync(dir).map((tid) => {
+    const stat = readFileSync(`${dir}/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
 }
