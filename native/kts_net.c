@@ -125,6 +125,9 @@ typedef struct {
   steady_advert_t *advert[256];
   int adverts;
   int watch_fd;
+  /* Where the timerfd is aimed (INT64_MAX: disarmed): an unchanged deadline costs no system call,
+   * and a herd of instances taking their adverts back and handing them over again rarely moves it. */
+  int64_t watch_armed_ns;
   uv_poll_t *watch_poll;
   napi_ref on_steady;
   /*
@@ -593,6 +596,7 @@ static napi_value raw_new(napi_env env, napi_callback_info info, int family) {
   s->family = family;
   s->fd = fd;
   s->watch_fd = -1;
+  s->watch_armed_ns = INT64_MAX;
   s->kernel_watches = true;
   s->ifindex = ifindex;
   s->poll = malloc(sizeof *s->poll);
@@ -737,10 +741,12 @@ static void arm_watch_timer(raw_t *s) {
     }
     if (s->advert[v] && s->advert[v]->next_ns < earliest) earliest = s->advert[v]->next_ns;
   }
+  if (earliest < 1) earliest = 1; /* it_value 0 would disarm */
+  if (earliest == s->watch_armed_ns) return;
+  s->watch_armed_ns = earliest;
   struct itimerspec its;
   memset(&its, 0, sizeof its);
   if (earliest != INT64_MAX) {
-    if (earliest < 1) earliest = 1; /* it_value 0 would disarm */
     its.it_value.tv_sec = (time_t)(earliest / 1000000000LL);
     its.it_value.tv_nsec = (long)(earliest % 1000000000LL);
   }
@@ -764,6 +770,7 @@ static void on_watch_timer(uv_poll_t *h, int status, int events) {
   raw_t *s = h->data;
   uint64_t expirations;
   if (read(s->watch_fd, &expirations, sizeof expirations) != (ssize_t)sizeof expirations) return;
+  s->watch_armed_ns = INT64_MAX; /* a one-shot timer: disarmed once it expired */
   ring_take(s);
   int64_t now = mono_ns();
   bool handover = false;
@@ -810,6 +817,7 @@ static bool ensure_watch_timer(napi_env env, raw_t *s) {
     return false;
   }
   s->watch_fd = fd;
+  s->watch_armed_ns = INT64_MAX;
   s->watch_poll->data = s;
   uv_poll_start(s->watch_poll, UV_READABLE, on_watch_timer);
   return true;

@@ -185,6 +185,8 @@ export interface NodeStats {
   steadyAdverts: number;
   steadySent: number;
   steadySentRuns: number;
+  /** Steady adverts given straight back to the transport after another input of their instance (see resumeAdvert). */
+  resumedAdverts: number;
   /** Master_Down_Timer expiries whose step had been worked out in their last few ms (TimerOptions.prepare). */
   preparedExpiries: number;
 }
@@ -266,7 +268,7 @@ const warmedKits = new WeakSet<VrrpMachineKit>();
 
 export class NodeEngine {
   readonly node: string;
-  readonly stats: NodeStats = { steps: 0, unmatchedPackets: 0, runtPackets: 0, watches: 0, watchedAdverts: 0, watchedRuns: 0, strayRuns: 0, steadyAdverts: 0, steadySent: 0, steadySentRuns: 0, preparedExpiries: 0 };
+  readonly stats: NodeStats = { steps: 0, unmatchedPackets: 0, runtPackets: 0, watches: 0, watchedAdverts: 0, watchedRuns: 0, strayRuns: 0, steadyAdverts: 0, steadySent: 0, steadySentRuns: 0, resumedAdverts: 0, preparedExpiries: 0 };
   private readonly opts: NodeEngineOptions;
   private readonly globals: GlobalDefs;
   private readonly instances = new Map<string, InstanceRuntime>();
@@ -715,6 +717,43 @@ export class NodeEngine {
     this.stats.steadyAdverts++;
   }
 
+  /**
+   * After another input of a MASTER that was sending from the transport (a timer's: the
+   * vrrp_garp_master_delay, a gratuitous ARP repeat), its steady advert goes straight back to the
+   * transport when the next expiry is provably the same steady step: the machine is pure, so that
+   * expiry is stepped ahead, at its time on the grid, and the answer thrown away (as a prepared
+   * Master_Down_Timer expiry is). Otherwise the next advert went through JavaScript (timer, step,
+   * send) before advertise() handed it back, and 50 instances that became MASTER together take
+   * their garp-delay timers together: their next adverts then waited for one another's work, 20–40 ms
+   * at 10 ms adverts (test/daemon/reload-big.test.ts), more than a backup's Master_Down_Interval
+   * leaves.
+   */
+  private resumeAdvert(inst: InstanceRuntime, req: NonNullable<InstanceRuntime['advertising']>): void {
+    const transport = this.opts.transport;
+    if (transport.advertSteady === undefined || !this.running || inst.advertising !== undefined || inst.state !== 'MASTER') return;
+    // Due already (the input came late, behind others of its herd): the transport sends it at once
+    // and keeps the grid; a whole interval late is left to the engine's own timer.
+    const due = inst.advertDue;
+    if (due === undefined || due <= this.opts.scheduler.now() - req.intervalMs || !inst.timers.has('advert')) return;
+    const st = inst.steady;
+    const folder = this.steadyFolder();
+    if (folder === undefined || st.advertTimer === undefined || st.sentAdvert === undefined) return;
+    const res = inst.stepper.step(inst.snapshot, { type: 'timer', at: due, timer: 'advert' });
+    if (res.transition !== undefined || res.actions.length !== 2) return;
+    let advert: Extract<VrrpAction, { type: 'sendAdvert' }> | undefined;
+    let rearms = false;
+    for (const a of res.actions) {
+      if (a.type === 'sendAdvert') advert = a;
+      else if (a.type === 'armTimer' && a.timer === 'advert' && a.delayMs === req.intervalMs) rearms = true;
+    }
+    if (advert === undefined || !rearms) return;
+    if (!folder.foldsSteady(st.advertTimer, null, due) || !folder.foldsSteady(st.sentAdvert, sentAdvertFields(advert), due)) return;
+    if (!transport.advertSteady({ ...req, nextDueAt: due, onRun: (run) => this.onAdvertRun(inst, run) })) return;
+    this.cancelTimer(inst, 'advert');
+    inst.advertising = req;
+    this.stats.resumedAdverts++;
+  }
+
   /** A run of a steady advert (see advertise): the machine steps its last expiry; the summaries count them all. */
   private onAdvertRun(inst: InstanceRuntime, run: SteadyAdvertRun): void {
     const a = inst.advertising;
@@ -1025,6 +1064,7 @@ export class NodeEngine {
         if (!this.running) return;
         // A watched BACKUP's other timers (its Master_Down_Timer is the transport's meanwhile), or a
         // MASTER's other timers while the transport sends its adverts.
+        const advertising = inst.advertising;
         if (inst.watched !== undefined || inst.advertising !== undefined) this.settle(inst);
         if (timer === 'masterDown' && this.opts.transport.drain !== undefined) {
           // The master is down only if no advert came within the interval: one may be waiting
@@ -1043,6 +1083,7 @@ export class NodeEngine {
             this.record(inst, prepared.input, prepared.res, 0);
           } else this.stepOne(inst, { type: 'timer', at: sched.now(), timer });
           this.commit();
+          if (advertising !== undefined) this.resumeAdvert(inst, advertising);
           return;
         }
         inst.advertFiredDue = inst.advertDue;

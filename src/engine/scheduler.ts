@@ -279,6 +279,8 @@ interface RealEntry {
   /** TimerOptions.prepare, and whether it has been called for this arming. */
   prepare: ((deadline: number) => void) | undefined;
   prepared: boolean;
+  /** Due, waiting in the scheduler's queue for a loop turn of its own (see BURST_BUDGET_MS). */
+  queued: boolean;
 }
 
 /**
@@ -292,6 +294,22 @@ export interface KernelTimer {
   close(): void;
 }
 export type KernelTimerFactory = (onExpire: () => void) => KernelTimer;
+
+/**
+ * How long due timers may run back to back (ms) before the rest wait for the next loop turn.
+ *
+ * Node runs every expired setTimeout in one go before it polls the sockets, and the engine's timers
+ * come in herds: 50 instances that became MASTER together all fire their vrrp_garp_master_delay
+ * timer 5 s later, within a few ms. Each of those takes its instance's steady advert back from the
+ * addon, logs, sends its gratuitous ARPs and hands the advert back (≈ 0.5 ms); run back to back they
+ * held the loop 20–40 ms, and the addon's steady adverts of all 50 instances (sent from the loop's
+ * poll phase) waited as long: at 10 ms adverts the backup's Master_Down_Interval is 36 ms
+ * (test/daemon/reload-big.test.ts saw gaps up to 42 ms and takeovers). Past the budget, the
+ * remaining callbacks run from setImmediate, in order, after a poll phase has let the sockets and
+ * the addon's timers through; a timer deferred so runs at most a loop turn late, as it would on a
+ * busier machine anyway. Precise timers (the Master_Down_Timer) are never deferred.
+ */
+const BURST_BUDGET_MS = 2;
 
 /** How long a precise timer spins in loop turns once the kernel timer has woken it: its wake-up latency here. */
 const SPIN_MS = 0.3;
@@ -328,6 +346,11 @@ export class RealTimeScheduler implements Scheduler {
   private readonly kernelTimer: KernelTimer | undefined;
   /** Precise timers within `earlyByMs` of their deadline, waiting on the kernel timer. */
   private readonly stretch = new Set<RealEntry>();
+  /** When the current run of back-to-back timer callbacks began (performance.now), if one is on. */
+  private burstStart: number | undefined;
+  /** Due timers past the burst's budget, in the order they came due (see BURST_BUDGET_MS). */
+  private queue: RealEntry[] = [];
+  private draining: ReturnType<typeof setImmediate> | undefined;
 
   /**
    * `kernelTimer`: a precise timer's last few ms (after the early setTimeout) are waited on this
@@ -349,15 +372,48 @@ export class RealTimeScheduler implements Scheduler {
 
   after(delayMs: number, fn: () => void, opts?: TimerOptions): TimerHandle {
     const delay = delayMs > 0 ? delayMs : 0;
-    const entry: RealEntry = { deadline: this.now() + delay, timeout: undefined, immediate: undefined, fn, precise: opts?.precise === true, inStretch: false, prepare: opts?.prepare, prepared: false };
+    const entry: RealEntry = { deadline: this.now() + delay, timeout: undefined, immediate: undefined, fn, precise: opts?.precise === true, inStretch: false, prepare: opts?.prepare, prepared: false, queued: false };
     if (entry.precise) this.wait(entry, true);
     else {
       entry.timeout = setTimeout(() => {
         entry.timeout = undefined;
-        fn();
+        this.due(entry);
       }, delay);
     }
     return entry;
+  }
+
+  /** A timer came due: it runs now, or after the ones queued before it once the loop has turned. */
+  private due(entry: RealEntry): void {
+    const now = performance.now();
+    if (this.burstStart === undefined) {
+      this.burstStart = now;
+      // Immediates run after the poll phase: the next timers phase is a new burst.
+      setImmediate(() => (this.burstStart = undefined));
+    }
+    if (this.queue.length > 0 || now - this.burstStart > BURST_BUDGET_MS) {
+      entry.queued = true;
+      this.queue.push(entry);
+      this.draining ??= setImmediate(() => this.drain());
+      return;
+    }
+    entry.fn!();
+  }
+
+  /** The queued timers, in order, for one budget; the rest after another loop turn. */
+  private drain(): void {
+    this.draining = undefined;
+    const start = performance.now();
+    let i = 0;
+    for (; i < this.queue.length; i++) {
+      if (performance.now() - start > BURST_BUDGET_MS) break;
+      const entry = this.queue[i]!;
+      if (!entry.queued) continue; // cancelled meanwhile
+      entry.queued = false;
+      entry.fn!();
+    }
+    this.queue = this.queue.slice(i);
+    if (this.queue.length > 0) this.draining = setImmediate(() => this.drain());
   }
 
   /**
@@ -433,6 +489,11 @@ export class RealTimeScheduler implements Scheduler {
       entry.inStretch = false;
       return true;
     }
+    if (entry.queued) {
+      // Due and queued: it never runs (drain skips it).
+      entry.queued = false;
+      return true;
+    }
     if (entry.timeout === undefined && entry.immediate === undefined) return false;
     if (entry.timeout !== undefined) clearTimeout(entry.timeout);
     if (entry.immediate !== undefined) clearImmediate(entry.immediate);
@@ -450,6 +511,10 @@ export class RealTimeScheduler implements Scheduler {
   /** Let go of the kernel timer (the scheduler's timers are the caller's to cancel). */
   close(): void {
     this.stretch.clear();
+    for (const e of this.queue) e.queued = false;
+    this.queue = [];
+    if (this.draining !== undefined) clearImmediate(this.draining);
+    this.draining = undefined;
     this.kernelTimer?.close();
   }
 }

@@ -123,7 +123,7 @@ function byTime<T extends { at: number } | { monoTime: number }>(xs: T[]): strin
     .map((x) => x.s);
 }
 
-function compare(link: Partial<LinkProps>, key: string): { watchedAdverts: number; folded: number } {
+function compare(link: Partial<LinkProps>, key: string): { watchedAdverts: number; folded: number; resumedAdverts: number } {
   watchModels.delete(key);
   const watched = run(true, link, key);
   const plain = run(false, link, key);
@@ -135,6 +135,7 @@ function compare(link: Partial<LinkProps>, key: string): { watchedAdverts: numbe
   expect(watched.malformed()).toEqual(plain.malformed());
   let watchedAdverts = 0;
   let folded = 0;
+  let resumedAdverts = 0;
   for (const [name, rt] of plain.nodes) {
     const a = watched.nodes.get(name)!.journal.events();
     const b = rt.journal.events();
@@ -159,13 +160,14 @@ function compare(link: Partial<LinkProps>, key: string): { watchedAdverts: numbe
     // Adverts heard (not the MASTER's own advert timer and sent adverts, which fold too).
     for (const r of b) if (r.kind === 'summary' && r.type === 'advert') folded += (r.data as SummaryData).count;
     watchedAdverts += watched.nodes.get(name)!.engine!.stats.watchedAdverts;
+    resumedAdverts += watched.nodes.get(name)!.engine!.stats.resumedAdverts;
   }
-  return { watchedAdverts, folded };
+  return { watchedAdverts, folded, resumedAdverts };
 }
 
 describe('steady watches in the engine', () => {
   it('give the timeline, states, packets, records and summary counts of hearing every advert, on a clean LAN', () => {
-    const { folded } = compare({}, 'clean');
+    const { folded, resumedAdverts } = compare({}, 'clean');
     // The watches counted most of the adverts heard (so the watch path is what was compared); the
     // rest: the sync group's members (never watched), the advert each watch starts from, and
     // backups whose steady step does more than re-arm Master_Down_Timer (a running preempt_delay).
@@ -175,6 +177,9 @@ describe('steady watches in the engine', () => {
     // And most of the masters' adverts were sent by the transport's steady adverts.
     const sentSteady = models.reduce((n, m) => n + m.sentSteady, 0);
     expect(sentSteady).toBeGreaterThan(1_000);
+    // Some went straight back to the transport after another timer of their master (its
+    // garp_master_delay: NodeEngine.resumeAdvert), so that path was compared too.
+    expect(resumedAdverts).toBeGreaterThan(0);
   });
 
   it('and with loss, duplication, reordering and jitter', () => {
