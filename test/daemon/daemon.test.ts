@@ -47,9 +47,6 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-// The daemons here run with the steady watches' kernel filter (off by default; vrrp-process.ts).
-process.env['KTS_KERNEL_WATCHES'] = '1';
-
 describe('keepalived-ts daemon on real Linux networking', () => {
   it('elects the higher priority node: it logs MASTER and holds the VIP, the other is BACKUP without it', async () => {
     a = startDaemon(lab, nsA, 'a', join(dir, 'a.conf'), dir);
