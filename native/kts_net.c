@@ -12,7 +12,9 @@
  * Both have SO_TIMESTAMPNS on and report each datagram's age (now - the kernel's receive stamp),
  * because a VRRP backup's Master_Down_Timer counts from when the advert arrived, not from when a
  * busy event loop got round to reading it. Both are driven by a libuv poll handle on the main
- * loop: no threads, so callbacks into JS are made directly (napi_make_callback).
+ * loop, and callbacks into JS are made directly from it (napi_make_callback). The one thread of
+ * their own is the steady adverts' sender (steady_sender.h), which never touches JS or libuv but
+ * for uv_async_send.
  *
  * Errors are thrown as Error objects with `code` set to the errno name ("ENODEV", ...).
  */
@@ -21,6 +23,7 @@
 
 #include "steady_advert.h"
 #include "steady_bpf.h"
+#include "steady_sender.h"
 #include "steady_watch.h"
 
 #include <arpa/inet.h>
@@ -121,9 +124,12 @@ typedef struct {
    * Master_Down_Timer would run out; onSteady gets their runs. */
   steady_watch_t *watch[256];
   int watches;
-  /* Steady adverts (steady_advert.h), one per VRID, sent on the same timer. */
-  steady_advert_t *advert[256];
-  int adverts;
+  /* Steady adverts (steady_advert.h), one per VRID, sent by their own thread (steady_sender.h),
+   * which wakes the loop through sender_async when a send failed; `heartbeat` tells it the loop
+   * still turns. Both made at the first advertise. */
+  steady_sender_t sender;
+  uv_async_t *sender_async;
+  uv_timer_t *heartbeat;
   int watch_fd;
   /* Where the timerfd is aimed (INT64_MAX: disarmed): an unchanged deadline costs no system call,
    * and a herd of instances taking their adverts back and handing them over again rarely moves it. */
@@ -151,6 +157,10 @@ typedef struct {
   bool draining;
   unsigned char buf[RECV_BUFFER];
 } raw_t;
+
+/* The steady sender's callbacks (with the advertise section below). */
+static int sender_send(void *ctx, steady_advert_t *a);
+static void sender_failed(void *ctx);
 
 static const char *class_name(const raw_t *s) { return s->family == AF_INET ? "Raw4Socket" : "Raw6Socket"; }
 
@@ -188,16 +198,24 @@ static void call_js(napi_env env, napi_async_context ctx, napi_ref callback, siz
 }
 
 static void raw_close(raw_t *s) {
+  /* The sender first: it sends on s->fd. */
+  steady_sender_destroy(&s->sender);
+  if (s->sender_async) {
+    uv_close((uv_handle_t *)s->sender_async, on_poll_closed);
+    s->sender_async = NULL;
+  }
+  if (s->heartbeat) {
+    uv_timer_stop(s->heartbeat);
+    uv_close((uv_handle_t *)s->heartbeat, on_poll_closed);
+    s->heartbeat = NULL;
+  }
   close_polled(s->env, &s->poll, &s->fd, &s->on_message);
   close_polled(s->env, &s->watch_poll, &s->watch_fd, &s->on_steady);
   for (int v = 0; v < 256; v++) {
     steady_watch_free(s->watch[v]);
     s->watch[v] = NULL;
-    steady_advert_free(s->advert[v]);
-    s->advert[v] = NULL;
   }
   s->watches = 0;
-  s->adverts = 0;
   steady_bpf_free(s->bpf, -1); /* the socket is closed: the filter went with it */
   s->bpf = NULL;
   free(s->orphan);
@@ -308,10 +326,8 @@ static void deliver_advert_run(raw_t *s, int vrid, steady_advert_run_t run, bool
 
 /* End the steady advert of `vrid`: out of the table first, then its last run to onSteady (ended). */
 static bool end_advert(raw_t *s, int vrid) {
-  steady_advert_t *a = s->advert[vrid];
+  steady_advert_t *a = steady_sender_remove(&s->sender, vrid);
   if (!a) return false;
-  s->advert[vrid] = NULL;
-  s->adverts--;
   steady_advert_run_t run = steady_advert_take(a);
   steady_advert_free(a);
   deliver_advert_run(s, vrid, run, true);
@@ -597,6 +613,7 @@ static napi_value raw_new(napi_env env, napi_callback_info info, int family) {
   s->fd = fd;
   s->watch_fd = -1;
   s->watch_armed_ns = INT64_MAX;
+  steady_sender_init(&s->sender, sender_send, sender_failed, s);
   s->kernel_watches = true;
   s->ifindex = ifindex;
   s->poll = malloc(sizeof *s->poll);
@@ -739,7 +756,6 @@ static void arm_watch_timer(raw_t *s) {
       int64_t at = steady_watch_handover_at(s->watch[v]);
       if (at < earliest) earliest = at;
     }
-    if (s->advert[v] && s->advert[v]->next_ns < earliest) earliest = s->advert[v]->next_ns;
   }
   if (earliest < 1) earliest = 1; /* it_value 0 would disarm */
   if (earliest == s->watch_armed_ns) return;
@@ -752,14 +768,6 @@ static void arm_watch_timer(raw_t *s) {
   }
   timerfd_settime(s->watch_fd, TFD_TIMER_ABSTIME, &its, NULL);
 }
-
-/*
- * How early a steady advert may go with another one due at the same wake-up: one wake-up then sends
- * all those of the next ms. A wake-up is most of what an advert costs (the process woken, the loop
- * turned), and 255 instances at 0.1 s are an advert every 0.4 ms; 1 ms on an interval of 10 ms or
- * more changes no backup's Master_Down_Timer in any way that matters, and the grid stays exact.
- */
-#define ADVERT_SLACK_NS 1000000LL
 
 /* The watch timer expired: hand over every watch whose deadline is near (the others were pushed
  * out by the adverts they counted meanwhile, so the timer is simply aimed again: one wake-up per
@@ -783,16 +791,6 @@ static void on_watch_timer(uv_poll_t *h, int status, int events) {
     for (int v = 0; v < 256 && s->watch_fd >= 0; v++) {
       if (s->watch[v] && steady_watch_handover_at(s->watch[v]) <= now) end_watch(s, v);
     }
-  }
-  /* The adverts due (the timer woke for the earliest), and those due within the slack. */
-  for (int v = 0; v < 256 && s->watch_fd >= 0; v++) {
-    steady_advert_t *a = s->advert[v];
-    if (!a || a->next_ns > now + ADVERT_SLACK_NS) continue;
-    steady_advert_next_id(a);
-    int err = raw_send_frame(s, a->frame, a->len, a->dst, a->addr_len == 16 ? a->src : NULL, a->hop_limit);
-    steady_advert_sent(a, mono_ns(), err);
-    /* A failed send goes back to the engine, whose own send path reports it. */
-    if (err) end_advert(s, v);
   }
   arm_watch_timer(s);
   deliver_orphans(s);
@@ -898,9 +896,9 @@ static napi_value raw_collect_js(napi_env env, napi_callback_info info, int fami
       deliver_run(s, v, steady_watch_take(w), false);
       runs++;
     }
-    steady_advert_t *a = s->advert[v];
-    if (a && (a->count > 0 || a->errors > 0)) {
-      deliver_advert_run(s, v, steady_advert_take(a), false);
+    steady_advert_run_t run;
+    if (steady_sender_take(&s->sender, v, &run)) {
+      deliver_advert_run(s, v, run, false);
       runs++;
     }
   }
@@ -949,7 +947,69 @@ static napi_value raw_counters_js(napi_env env, napi_callback_info info, int fam
   if (name) napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &v);
   else napi_get_undefined(env, &v);
   napi_set_named_property(env, o, "kernelError", v);
+  bool running, realtime;
+  uint64_t held;
+  steady_sender_status(&s->sender, &running, &realtime, &held);
+  napi_get_boolean(env, running, &v);
+  napi_set_named_property(env, o, "senderThread", v);
+  napi_get_boolean(env, realtime, &v);
+  napi_set_named_property(env, o, "senderRealtime", v);
+  napi_create_double(env, (double)held, &v);
+  napi_set_named_property(env, o, "senderHeld", v);
   return o;
+}
+
+/* The sender thread's send (s->fd lives as long as the thread: raw_close joins it first). */
+static int sender_send(void *ctx, steady_advert_t *a) {
+  raw_t *s = ctx;
+  return raw_send_frame(s, a->frame, a->len, a->dst, a->addr_len == 16 ? a->src : NULL, a->hop_limit);
+}
+
+/* On the sender thread: a send failed; the loop ends that advert (on_sender_failed). */
+static void sender_failed(void *ctx) {
+  raw_t *s = ctx;
+  if (s->sender_async) uv_async_send(s->sender_async);
+}
+
+/* On the loop: every advert whose send failed ends, its run (with the error) to onSteady. */
+static void on_sender_failed(uv_async_t *h) {
+  raw_t *s = h->data;
+  for (int v = steady_sender_next_failed(&s->sender, 0); v >= 0 && s->fd >= 0; v = steady_sender_next_failed(&s->sender, v + 1)) end_advert(s, v);
+}
+
+static void on_heartbeat(uv_timer_t *h) {
+  raw_t *s = h->data;
+  steady_sender_alive(&s->sender, mono_ns());
+}
+
+/* The sender thread, its wake-up handle and the loop's heartbeat, made at the first advertise.
+ * Neither handle keeps the loop alive (unref'd): the socket's own poll handle does. */
+static bool ensure_sender(napi_env env, raw_t *s) {
+  if (s->sender_async) return true;
+  uv_loop_t *loop;
+  napi_get_uv_event_loop(env, &loop);
+  uv_async_t *async = malloc(sizeof *async);
+  uv_timer_t *beat = malloc(sizeof *beat);
+  if (!async || !beat || uv_async_init(loop, async, on_sender_failed) != 0) {
+    free(async);
+    free(beat);
+    throw_errno(env, "advertise: uv_async_init", ENOMEM);
+    return false;
+  }
+  async->data = s;
+  uv_unref((uv_handle_t *)async);
+  uv_timer_init(loop, beat);
+  beat->data = s;
+  uv_timer_start(beat, on_heartbeat, STEADY_SENDER_HEARTBEAT_MS, STEADY_SENDER_HEARTBEAT_MS);
+  uv_unref((uv_handle_t *)beat);
+  s->sender_async = async;
+  s->heartbeat = beat;
+  int err = steady_sender_start(&s->sender);
+  if (err) {
+    throw_errno(env, "advertise: pthread_create", err);
+    return false;
+  }
+  return true;
 }
 
 /*
@@ -979,14 +1039,11 @@ static napi_value raw_advertise_js(napi_env env, napi_callback_info info, int fa
     if (!get_bytes(env, argv[3], &src, &slen) || slen != alen) return throw_type(env, "advertise: src must be as long as dst, or null");
   }
   if (!s->on_steady) return throw_type(env, "advertise: the socket was made without onSteady");
-  if (!ensure_watch_timer(env, s)) return NULL;
+  if (!ensure_sender(env, s)) return NULL;
   int64_t next = mono_ns() + (int64_t)(due_in_ms * 1e6);
   steady_advert_t *a = steady_advert_new(frame, flen, (int)alen, dst, src, hop_limit, (int64_t)(interval_ms * 1e6), next);
   if (!a) return throw_type(env, "advertise: bad frame or sizes, or out of memory");
-  if (s->advert[vrid]) steady_advert_free(s->advert[vrid]);
-  else s->adverts++;
-  s->advert[vrid] = a;
-  arm_watch_timer(s);
+  steady_sender_put(&s->sender, vrid, a);
   return NULL;
 }
 

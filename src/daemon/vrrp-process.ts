@@ -639,9 +639,11 @@ export class VrrpProcess {
     }
     for (const f of snap.foreignVrids) lines.push(`Foreign VRID ${f.vrid} on ${f.interface} (${f.family}): ${f.received}`);
     const t = this.transport.stats;
-    const refusals = this.transport.steadyCounters().kernelErrors;
+    const steady = this.transport.steadyCounters();
+    const refusals = steady.kernelErrors;
     lines.push(`Packets sent: ${t.sent}`, `Packets received: ${t.received}`, `  of them counted by steady watches: ${t.watched}`, `    of them in the kernel (eBPF filter): ${snap.transport.watchedInKernel ?? 0}`);
     for (const refused of refusals) lines.push(`  Kernel filter refused on ${refused} (steady watches count in the addon)`);
+    lines.push(`Steady advert threads: ${steady.senderThreads} (real-time: ${steady.senderRealtime}), held by their watchdog: ${steady.senderHeld}`);
     lines.push(`Send errors: ${t.sendErrors}`, `Uptime: ${Math.round((Date.now() - this.startedAt) / 1000)} s`);
     return `${lines.join('\n')}\n`;
   }

@@ -5,7 +5,8 @@
  * reach JavaScript one by one but come as runs with their kernel receive times; anything else must
  * end the watch, its run first; a watch with no advert must hand over before Master_Down_Timer
  * would expire. Both with the watches' kernel filter and without it. A steady advert must put the advert last sent on the wire at every point of its
- * grid, well formed (the peer's transport parses it), until taken back with its run.
+ * grid, well formed (the peer's transport parses it), until taken back with its run, and keep
+ * doing so while JavaScript is busy, but not while it is stuck (native/steady_sender.h).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NetnsLab } from '../helpers/netns.js';
@@ -250,7 +251,57 @@ describe('a steady advert', () => {
         expect(ids.length).toBeGreaterThanOrEqual(rx.length - 1);
         expect(new Set(ids).size).toBe(ids.length);
       }
-      expect(await a.call('stats')).toMatchObject({ sentSteady: expect.any(Number) });
+      // Sent by their own thread, at its real-time priority (the runner is root).
+      const stats = (await a.call('stats')) as { senderThreads: number; senderRealtime: number };
+      expect(stats.senderThreads).toBeGreaterThanOrEqual(1);
+      expect(stats.senderRealtime).toBe(stats.senderThreads);
     });
   }
+
+  /** The gaps (ms) between b's receptions of `vrid` since `from`. */
+  const gapsOf = (vrid: number, from: number): number[] => {
+    const rx = rxOf(vrid, 'ipv4', from);
+    return rx.slice(1).map((p, i) => p.at - rx[i]!.at);
+  };
+
+  it('keeps its grid while JavaScript is held: its adverts go out from a thread of their own', async () => {
+    const vrid = 73;
+    await send(v3Advert(vrid, 150));
+    const from = b.mark;
+    expect(await a.call('advertise', { ifname: 'eth0', family: 'ipv4', vrid, intervalMs: 20, dueInMs: 20 })).toEqual({ ok: true });
+    await sleep(100);
+    // 400 ms of a busy JavaScript (a long collection, a herd of timers, a reload): 20 adverts due.
+    await a.call('hold', { ms: 400 });
+    await sleep(100);
+    await a.call('unadvertise', { ifname: 'eth0', family: 'ipv4', vrid });
+    const gaps = gapsOf(vrid, from);
+    expect(gaps.length).toBeGreaterThanOrEqual(25);
+    // On the loop, the advert after the hold would have come 400 ms late; a backup at 20 ms
+    // adverts gives up after 3 × 20 ms + skew.
+    expect(Math.max(...gaps)).toBeLessThan(40);
+  });
+
+  it('stops when JavaScript is held past its watchdog (1.5 s), and goes on from a new grid when it is back', async () => {
+    const vrid = 74;
+    await send(v3Advert(vrid, 150));
+    const from = b.mark;
+    expect(await a.call('advertise', { ifname: 'eth0', family: 'ipv4', vrid, intervalMs: 50, dueInMs: 50 })).toEqual({ ok: true });
+    await sleep(200);
+    // Stuck for good, as far as the thread can tell: no heartbeat for 1.5 s.
+    await a.call('hold', { ms: 2600 });
+    await sleep(400);
+    await a.call('unadvertise', { ifname: 'eth0', family: 'ipv4', vrid });
+    const rx = rxOf(vrid, 'ipv4', from);
+    const gaps = gapsOf(vrid, from);
+    const worst = Math.max(...gaps);
+    const at = gaps.indexOf(worst);
+    // The adverts went on into the hold (1–1.5 s of them: the heartbeat comes every 0.5 s), then
+    // stopped until the loop was back, then went on again.
+    expect(worst).toBeGreaterThan(1000);
+    expect(worst).toBeLessThan(1800);
+    expect(rx[at]!.at - rx[0]!.at).toBeGreaterThan(1100);
+    expect(rx.length - at - 1).toBeGreaterThanOrEqual(4);
+    // No burst of late adverts at the return: the next ones on a new grid.
+    expect(Math.min(...gaps.slice(at + 1))).toBeGreaterThan(40);
+  });
 });

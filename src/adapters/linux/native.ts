@@ -80,6 +80,10 @@ export interface SteadySocketCounters {
   kernelFilter: boolean;
   /** The errno name the kernel refused the filter with (the software watch then counts alone). */
   kernelError: string | undefined;
+  /** Whether the steady adverts' thread runs (native/steady_sender.h), got its real-time priority, and how often its watchdog held it. */
+  senderThread: boolean;
+  senderRealtime: boolean;
+  senderHeld: number;
 }
 
 export interface Raw4Socket extends SteadyWatchSocket {

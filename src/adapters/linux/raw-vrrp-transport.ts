@@ -158,8 +158,8 @@ export class RawVrrpTransport implements VrrpTransport {
   }
 
   /** What the sockets' steady watches did: datagrams read, adverts counted in the kernel instead, filters attached, refusals. */
-  steadyCounters(): { reads: number; kernelHeard: number; kernelFilters: number; kernelErrors: string[] } {
-    const c = { reads: 0, kernelHeard: 0, kernelFilters: 0, kernelErrors: [] as string[] };
+  steadyCounters(): { reads: number; kernelHeard: number; kernelFilters: number; kernelErrors: string[]; senderThreads: number; senderRealtime: number; senderHeld: number } {
+    const c = { reads: 0, kernelHeard: 0, kernelFilters: 0, kernelErrors: [] as string[], senderThreads: 0, senderRealtime: 0, senderHeld: 0 };
     for (const ep of this.endpoints.values()) {
       try {
         const s = ep.socket.counters();
@@ -167,6 +167,9 @@ export class RawVrrpTransport implements VrrpTransport {
         c.kernelHeard += s.kernelHeard;
         if (s.kernelFilter) c.kernelFilters++;
         if (s.kernelError !== undefined) c.kernelErrors.push(`${ep.spec.ifname}/${ep.family}: ${s.kernelError}`);
+        if (s.senderThread) c.senderThreads++;
+        if (s.senderRealtime) c.senderRealtime++;
+        c.senderHeld += s.senderHeld;
       } catch {
         // A closed socket counts nothing more.
       }

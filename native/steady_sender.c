@@ -1,0 +1,187 @@
+#include "steady_sender.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <limits.h>
+#include <string.h>
+#include <time.h>
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static struct timespec at(int64_t ns) {
+  struct timespec ts = {(time_t)(ns / 1000000000LL), (long)(ns % 1000000000LL)};
+  return ts;
+}
+
+/* While held by the watchdog: how often the thread looks again whether the loop is back. */
+#define HELD_POLL_NS 10000000LL
+
+static void *run(void *arg) {
+  steady_sender_t *t = arg;
+  /* SCHED_RR at the lowest real-time priority where allowed (CAP_SYS_NICE): a due advert then
+   * preempts any ordinary task at once, however busy the cores (the other processes' parsing,
+   * collection, tcpdump). It wakes, sends and sleeps again: microseconds per advert. */
+  struct sched_param sp = {.sched_priority = 1};
+  int rt = pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
+  pthread_mutex_lock(&t->mu);
+  t->realtime = rt == 0;
+  while (!t->stop) {
+    int64_t earliest = INT64_MAX;
+    for (int v = 0; v < 256; v++) {
+      steady_advert_t *a = t->advert[v];
+      if (a && !t->failed[v] && a->next_ns < earliest) earliest = a->next_ns;
+    }
+    if (earliest == INT64_MAX) {
+      pthread_cond_wait(&t->cv, &t->mu);
+      continue;
+    }
+    int64_t now = now_ns();
+    if (earliest > now) {
+      struct timespec ts = at(earliest);
+      pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+      continue;
+    }
+    if (now - t->alive_ns > STEADY_SENDER_WATCHDOG_MS * 1000000LL) {
+      /* The loop has not turned for too long: nothing goes out for a machine that may not run. */
+      t->held++;
+      struct timespec ts = at(now + HELD_POLL_NS);
+      pthread_cond_timedwait(&t->cv, &t->mu, &ts);
+      continue;
+    }
+    bool failed = false;
+    for (int v = 0; v < 256 && !t->stop; v++) {
+      steady_advert_t *a = t->advert[v];
+      if (!a || t->failed[v] || a->next_ns > now + STEADY_SENDER_SLACK_NS) continue;
+      steady_advert_next_id(a);
+      int err = t->send(t->ctx, a);
+      steady_advert_sent(a, now_ns(), err);
+      /* A failed send goes back to the engine, whose own send path reports it. */
+      if (err) failed = t->failed[v] = true;
+    }
+    if (failed) t->on_failed(t->ctx);
+  }
+  pthread_mutex_unlock(&t->mu);
+  return NULL;
+}
+
+void steady_sender_init(steady_sender_t *t, int (*send)(void *, steady_advert_t *), void (*on_failed)(void *), void *ctx) {
+  memset(t, 0, sizeof *t);
+  /* Priority inheritance: the loop's thread, holding the lock for a moment, runs at the sender's
+   * real-time priority meanwhile, so no ordinary task can keep the sender waiting on it. */
+  pthread_mutexattr_t ma;
+  pthread_mutexattr_init(&ma);
+  pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT);
+  pthread_mutex_init(&t->mu, &ma);
+  pthread_mutexattr_destroy(&ma);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&t->cv, &ca);
+  pthread_condattr_destroy(&ca);
+  t->send = send;
+  t->on_failed = on_failed;
+  t->ctx = ctx;
+  t->alive_ns = now_ns();
+}
+
+int steady_sender_start(steady_sender_t *t) {
+  if (t->running) return 0;
+  t->stop = false;
+  t->alive_ns = now_ns();
+  int err = pthread_create(&t->thread, NULL, run, t);
+  if (err) return err;
+  t->running = true;
+  return 0;
+}
+
+void steady_sender_destroy(steady_sender_t *t) {
+  if (t->running) {
+    pthread_mutex_lock(&t->mu);
+    t->stop = true;
+    pthread_cond_signal(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+    pthread_join(t->thread, NULL);
+    t->running = false;
+  }
+  for (int v = 0; v < 256; v++) {
+    steady_advert_free(t->advert[v]);
+    t->advert[v] = NULL;
+    t->failed[v] = false;
+  }
+  t->adverts = 0;
+}
+
+void steady_sender_alive(steady_sender_t *t, int64_t ns) {
+  /* A plain store under the lock: the thread reads it under the same lock. */
+  pthread_mutex_lock(&t->mu);
+  t->alive_ns = ns;
+  pthread_mutex_unlock(&t->mu);
+}
+
+void steady_sender_put(steady_sender_t *t, int vrid, steady_advert_t *a) {
+  pthread_mutex_lock(&t->mu);
+  if (t->advert[vrid]) steady_advert_free(t->advert[vrid]);
+  else t->adverts++;
+  t->advert[vrid] = a;
+  t->failed[vrid] = false;
+  t->alive_ns = now_ns();
+  pthread_cond_signal(&t->cv);
+  pthread_mutex_unlock(&t->mu);
+}
+
+steady_advert_t *steady_sender_remove(steady_sender_t *t, int vrid) {
+  pthread_mutex_lock(&t->mu);
+  steady_advert_t *a = t->advert[vrid];
+  if (a) {
+    t->advert[vrid] = NULL;
+    t->failed[vrid] = false;
+    t->adverts--;
+  }
+  t->alive_ns = now_ns();
+  pthread_mutex_unlock(&t->mu);
+  return a;
+}
+
+bool steady_sender_take(steady_sender_t *t, int vrid, steady_advert_run_t *r) {
+  bool had = false;
+  pthread_mutex_lock(&t->mu);
+  steady_advert_t *a = t->advert[vrid];
+  if (a && (a->count > 0 || a->errors > 0)) {
+    *r = steady_advert_take(a);
+    had = true;
+  }
+  pthread_mutex_unlock(&t->mu);
+  return had;
+}
+
+int steady_sender_next_failed(steady_sender_t *t, int from) {
+  int found = -1;
+  pthread_mutex_lock(&t->mu);
+  for (int v = from < 0 ? 0 : from; v < 256; v++) {
+    if (t->advert[v] && t->failed[v]) {
+      found = v;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&t->mu);
+  return found;
+}
+
+int steady_sender_count(steady_sender_t *t) {
+  pthread_mutex_lock(&t->mu);
+  int n = t->adverts;
+  pthread_mutex_unlock(&t->mu);
+  return n;
+}
+
+void steady_sender_status(steady_sender_t *t, bool *running, bool *realtime, uint64_t *held) {
+  pthread_mutex_lock(&t->mu);
+  *running = t->running;
+  *realtime = t->realtime;
+  *held = t->held;
+  pthread_mutex_unlock(&t->mu);
+}

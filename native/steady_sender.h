@@ -1,0 +1,85 @@
+/*
+ * The steady adverts' own thread: a MASTER's steady adverts (steady_advert.h) go out from here, not
+ * from Node's event loop.
+ *
+ * Why a thread: on the loop, each advert was a loop turn, and a Node loop turn costs more than the
+ * advert (Node runs its immediates' bookkeeping, a callback scope and a microtask checkpoint at every
+ * turn, whatever woke it): a 1-instance master at 0.1 s used 0.21 % of a core against keepalived's
+ * 0.18 %. And an advert due while JavaScript ran — a garbage collection, 50 instances' timers
+ * falling due together, a reload — waited for it: at 10 ms adverts a 25 ms stall is a backup's
+ * takeover. Here an advert waits for nothing but the kernel.
+ *
+ * The watchdog: JavaScript may also be stuck for good, and a master whose machine no longer runs must
+ * stop advertising, as keepalived's would (a backup then takes over). The loop proves it turns by
+ * calling steady_sender_alive (a libuv timer every STEADY_SENDER_HEARTBEAT_MS, and every call in
+ * from JavaScript); when it has not for STEADY_SENDER_WATCHDOG_MS, the thread sends nothing until it
+ * does again, then starts a new grid from then (no burst of late adverts).
+ *
+ * Everything the thread touches is behind one mutex; the caller's side takes it through the
+ * functions below, and never calls JavaScript while holding it. No N-API and no libuv here: a
+ * failed send is reported through `on_failed`, called on the thread (kts_net.c wakes the loop with
+ * uv_async_send), and the advert stays out of the sending until the loop ends it.
+ */
+#ifndef KTS_STEADY_SENDER_H
+#define KTS_STEADY_SENDER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "steady_advert.h"
+
+#define STEADY_SENDER_HEARTBEAT_MS 500
+#define STEADY_SENDER_WATCHDOG_MS 1500
+
+/*
+ * How early a steady advert may go with another one due at the same wake-up: one wake-up then sends
+ * all those of the next ms. A wake-up is most of what an advert costs, and 255 instances at 0.1 s are
+ * an advert every 0.4 ms; 1 ms on an interval of 10 ms or more changes no backup's Master_Down_Timer
+ * in any way that matters, and the grid stays exact.
+ */
+#define STEADY_SENDER_SLACK_NS 1000000LL
+
+typedef struct steady_sender {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  pthread_t thread;
+  bool running;
+  bool stop;
+  steady_advert_t *advert[256];
+  bool failed[256];
+  int adverts;
+  /* CLOCK_MONOTONIC ns of the loop's last sign of life. */
+  int64_t alive_ns;
+  /* Wake-ups the watchdog held back (the loop had not turned for STEADY_SENDER_WATCHDOG_MS). */
+  uint64_t held;
+  /* Whether the thread got its real-time priority (SCHED_RR 1; needs CAP_SYS_NICE). */
+  bool realtime;
+  /* send(ctx, advert): 0 or an errno; on_failed(ctx): a send failed (called on the thread). */
+  int (*send)(void *ctx, steady_advert_t *a);
+  void (*on_failed)(void *ctx);
+  void *ctx;
+} steady_sender_t;
+
+void steady_sender_init(steady_sender_t *t, int (*send)(void *, steady_advert_t *), void (*on_failed)(void *), void *ctx);
+/* Starts the thread if it is not running; 0 or an errno. */
+int steady_sender_start(steady_sender_t *t);
+/* Stops and joins the thread and frees every advert (their runs are dropped). */
+void steady_sender_destroy(steady_sender_t *t);
+
+/* The loop turned at `now_ns`. */
+void steady_sender_alive(steady_sender_t *t, int64_t now_ns);
+
+/* Puts `a` in for `vrid`, replacing (and freeing) what was there; the thread re-aims. */
+void steady_sender_put(steady_sender_t *t, int vrid, steady_advert_t *a);
+/* Takes the advert of `vrid` out (NULL if none): the caller owns it and its run. */
+steady_advert_t *steady_sender_remove(steady_sender_t *t, int vrid);
+/* The run so far of `vrid` (count > 0 or errors > 0 only); whether there was one. */
+bool steady_sender_take(steady_sender_t *t, int vrid, steady_advert_run_t *run);
+/* The first VRID at or after `from` whose send failed (-1 if none). */
+int steady_sender_next_failed(steady_sender_t *t, int from);
+int steady_sender_count(steady_sender_t *t);
+/* For counters(): whether the thread runs, got its real-time priority, and the watchdog's holds. */
+void steady_sender_status(steady_sender_t *t, bool *running, bool *realtime, uint64_t *held);
+
+#endif
