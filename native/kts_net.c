@@ -120,21 +120,21 @@ typedef struct {
   uv_poll_t *poll; /* NULL once closed */
   napi_ref on_message;
   napi_async_context async_ctx;
-  /* Steady watches (steady_watch.h), one per VRID, and the timerfd that hands them over before a
-   * Master_Down_Timer would run out; onSteady gets their runs. */
+  /* Steady watches (steady_watch.h), one per VRID, handed over before a Master_Down_Timer would run
+   * out (timed by the sender thread, below); onSteady gets their runs. */
   steady_watch_t *watch[256];
   int watches;
   /* Steady adverts (steady_advert.h), one per VRID, sent by their own thread (steady_sender.h),
-   * which wakes the loop through sender_async when a send failed; `heartbeat` tells it the loop
-   * still turns. Both made at the first advertise. */
+   * which also times the watches' hand-overs and wakes the loop through sender_async when a send
+   * failed or a hand-over is due; `heartbeat` tells it the loop still turns (while there are steady
+   * adverts). Made at the first watch or advertise. The watches, the kernel filter's ring and the
+   * orphans are under the sender's lock (LOCK / UNLOCK): the thread reads the ring too. */
   steady_sender_t sender;
   uv_async_t *sender_async;
   uv_timer_t *heartbeat;
-  int watch_fd;
-  /* Where the timerfd is aimed (INT64_MAX: disarmed): an unchanged deadline costs no system call,
-   * and a herd of instances taking their adverts back and handing them over again rarely moves it. */
-  int64_t watch_armed_ns;
-  uv_poll_t *watch_poll;
+  /* Set by the sender thread when a watch's hand-over is due (it woke the loop), cleared by the
+   * loop once it has handed over: meanwhile the thread does not wake it again for the same. */
+  bool handover_pending;
   napi_ref on_steady;
   /*
    * The watches' kernel filter (steady_bpf.h), attached at the first watch unless switched off
@@ -160,7 +160,15 @@ typedef struct {
 
 /* The steady sender's callbacks (with the advertise section below). */
 static int sender_send(void *ctx, steady_advert_t *a);
-static void sender_failed(void *ctx);
+static void sender_wake(void *ctx);
+static bool ensure_sender(napi_env env, raw_t *s);
+
+/* The sender's lock around the watches and the ring. UNLOCK_POKE when a deadline may have come
+ * nearer (a new watch, hand-overs done): the thread aims again. A deadline that moved out needs no
+ * poke: the thread wakes at the old one and finds nothing due. */
+#define LOCK(s) steady_sender_lock(&(s)->sender)
+#define UNLOCK(s) steady_sender_unlock(&(s)->sender)
+#define UNLOCK_POKE(s) steady_sender_unlock_poke(&(s)->sender)
 
 static const char *class_name(const raw_t *s) { return s->family == AF_INET ? "Raw4Socket" : "Raw6Socket"; }
 
@@ -210,7 +218,10 @@ static void raw_close(raw_t *s) {
     s->heartbeat = NULL;
   }
   close_polled(s->env, &s->poll, &s->fd, &s->on_message);
-  close_polled(s->env, &s->watch_poll, &s->watch_fd, &s->on_steady);
+  if (s->on_steady) {
+    napi_delete_reference(s->env, s->on_steady);
+    s->on_steady = NULL;
+  }
   for (int v = 0; v < 256; v++) {
     steady_watch_free(s->watch[v]);
     s->watch[v] = NULL;
@@ -328,6 +339,7 @@ static void deliver_advert_run(raw_t *s, int vrid, steady_advert_run_t run, bool
 static bool end_advert(raw_t *s, int vrid) {
   steady_advert_t *a = steady_sender_remove(&s->sender, vrid);
   if (!a) return false;
+  if (s->heartbeat && steady_sender_count(&s->sender) == 0) uv_timer_stop(s->heartbeat);
   steady_advert_run_t run = steady_advert_take(a);
   steady_advert_free(a);
   deliver_advert_run(s, vrid, run, true);
@@ -353,7 +365,8 @@ static void on_kernel_heard(void *ctx, int vrid, int64_t at_ns) {
   s->orphan[s->orphans++].at_ns = at_ns;
 }
 
-/* What the kernel filter counted since the last time, to the watches. No JavaScript. */
+/* What the kernel filter counted since the last time, to the watches. No JavaScript. With the lock
+ * held (the sender thread reads the ring too). */
 static void ring_take(raw_t *s) {
   if (s->bpf) steady_bpf_drain(s->bpf, on_kernel_heard, s);
 }
@@ -363,14 +376,29 @@ static void ring_take(raw_t *s) {
 static void deliver_orphans(raw_t *s) {
   napi_env env = s->env;
   napi_handle_scope scope;
-  if (s->orphans == 0 || s->delivering_orphans || napi_open_handle_scope(env, &scope) != napi_ok) return;
+  if (s->delivering_orphans) return;
+  /* Taken out under the lock (the sender thread may add more meanwhile), delivered outside it. */
+  LOCK(s);
+  size_t n = s->orphans;
+  struct {
+    int vrid;
+    int64_t at_ns;
+  } *orphan = n ? malloc(n * sizeof *orphan) : NULL;
+  if (orphan) memcpy(orphan, s->orphan, n * sizeof *orphan);
+  if (orphan || n == 0) s->orphans = 0;
+  UNLOCK(s);
+  if (!orphan) return;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) {
+    free(orphan);
+    return;
+  }
   s->delivering_orphans = true;
-  for (size_t i = 0; i < s->orphans && s->fd >= 0 && s->bpf; i++) {
+  for (size_t i = 0; i < n && s->fd >= 0 && s->bpf; i++) {
     const unsigned char *d;
-    size_t len = steady_bpf_datagram(s->bpf, s->orphan[i].vrid, &d);
+    size_t len = steady_bpf_datagram(s->bpf, orphan[i].vrid, &d);
     if (len == 0) continue;
     napi_value args[7], age;
-    napi_create_double(env, (double)(mono_ns() - s->orphan[i].at_ns), &age);
+    napi_create_double(env, (double)(mono_ns() - orphan[i].at_ns), &age);
     napi_get_undefined(env, &args[0]);
     if (s->family == AF_INET) {
       args[1] = copy_buffer(env, d, len);
@@ -386,7 +414,7 @@ static void deliver_orphans(raw_t *s) {
       deliver(s, 7, args);
     }
   }
-  s->orphans = 0;
+  free(orphan);
   s->delivering_orphans = false;
   napi_close_handle_scope(env, scope);
 }
@@ -395,8 +423,12 @@ static void deliver_orphans(raw_t *s) {
  * table (onSteady may watch it again), then its last run to onSteady with ended = true. Returns
  * whether there was one. */
 static bool end_watch(raw_t *s, int vrid) {
+  LOCK(s);
   steady_watch_t *w = s->watch[vrid];
-  if (!w) return false;
+  if (!w) {
+    UNLOCK(s);
+    return false;
+  }
   if (s->bpf) {
     steady_bpf_unwatch(s->bpf, vrid);
     ring_take(s);
@@ -404,6 +436,7 @@ static bool end_watch(raw_t *s, int vrid) {
   s->watch[vrid] = NULL;
   s->watches--;
   steady_run_t run = steady_watch_take(w);
+  UNLOCK(s);
   steady_watch_free(w);
   deliver_run(s, vrid, run, true);
   deliver_orphans(s);
@@ -489,11 +522,12 @@ static uint32_t drain_queue(raw_t *s, uint32_t max) {
       steady_watch_t *w = vrrp ? s->watch[vrrp[1]] : NULL;
       if (w) {
         /* What the filter counted came before this datagram. */
+        LOCK(s);
         ring_take(s);
-        if (ifindex == s->ifindex && steady_watch_matches(w, src, dst, ttl, vrrp, vlen)) {
-          steady_watch_hear(w, arrival_mono_ns(stamp));
-          continue;
-        }
+        bool heard = ifindex == s->ifindex && steady_watch_matches(w, src, dst, ttl, vrrp, vlen);
+        if (heard) steady_watch_hear(w, arrival_mono_ns(stamp));
+        UNLOCK(s);
+        if (heard) continue;
         /* Something else for that VRID: the run so far first, then the datagram, in order. */
         end_watch(s, vrrp[1]);
         if (s->fd < 0 || !s->poll) break;
@@ -611,9 +645,7 @@ static napi_value raw_new(napi_env env, napi_callback_info info, int family) {
   s->env = env;
   s->family = family;
   s->fd = fd;
-  s->watch_fd = -1;
-  s->watch_armed_ns = INT64_MAX;
-  steady_sender_init(&s->sender, sender_send, sender_failed, s);
+  steady_sender_init(&s->sender, sender_send, sender_wake, s);
   s->kernel_watches = true;
   s->ifindex = ifindex;
   s->poll = malloc(sizeof *s->poll);
@@ -747,78 +779,47 @@ static int raw_send_frame(raw_t *s, const void *frame, size_t len, const unsigne
 
 /* ---- steady watches (steady_watch.h) and steady adverts (steady_advert.h) ---- */
 
-/* Aim the watch timer at the earliest hand-over, or stop it when no watch is left. */
-static void arm_watch_timer(raw_t *s) {
-  if (s->watch_fd < 0) return;
+/* The sender thread's watch hooks (steady_sender.h), called with the lock held: the earliest
+ * hand-over deadline, and at it, whether one is still due once the kernel's counts are in. */
+static int64_t watch_deadline(void *ctx) {
+  raw_t *s = ctx;
   int64_t earliest = INT64_MAX;
+  if (s->handover_pending || s->watches == 0) return earliest;
   for (int v = 0; v < 256; v++) {
     if (s->watch[v]) {
       int64_t at = steady_watch_handover_at(s->watch[v]);
       if (at < earliest) earliest = at;
     }
   }
-  if (earliest < 1) earliest = 1; /* it_value 0 would disarm */
-  if (earliest == s->watch_armed_ns) return;
-  s->watch_armed_ns = earliest;
-  struct itimerspec its;
-  memset(&its, 0, sizeof its);
-  if (earliest != INT64_MAX) {
-    its.it_value.tv_sec = (time_t)(earliest / 1000000000LL);
-    its.it_value.tv_nsec = (long)(earliest % 1000000000LL);
-  }
-  timerfd_settime(s->watch_fd, TFD_TIMER_ABSTIME, &its, NULL);
+  return earliest;
 }
 
-/* The watch timer expired: hand over every watch whose deadline is near (the others were pushed
- * out by the adverts they counted meanwhile, so the timer is simply aimed again: one wake-up per
- * Master_Down_Interval less an Advertisement Interval, no JavaScript), and send the adverts due. */
-static void on_watch_timer(uv_poll_t *h, int status, int events) {
-  (void)status;
-  (void)events;
-  raw_t *s = h->data;
-  uint64_t expirations;
-  if (read(s->watch_fd, &expirations, sizeof expirations) != (ssize_t)sizeof expirations) return;
-  s->watch_armed_ns = INT64_MAX; /* a one-shot timer: disarmed once it expired */
+static bool watch_due(void *ctx, int64_t now) {
+  raw_t *s = ctx;
+  ring_take(s);
+  for (int v = 0; v < 256; v++) {
+    if (s->watch[v] && steady_watch_handover_at(s->watch[v]) <= now) return s->handover_pending = true;
+  }
+  return false;
+}
+
+/* On the loop, woken by the thread for a due hand-over: hand over every watch whose deadline has
+ * come (reading what is queued first: an identical advert waiting there would push it out). */
+static void handover_due(raw_t *s) {
+  drain_queue(s, 1u << 20);
+  bool due[256];
+  LOCK(s);
   ring_take(s);
   int64_t now = mono_ns();
-  bool handover = false;
-  for (int v = 0; v < 256 && !handover; v++) handover = s->watch[v] && steady_watch_handover_at(s->watch[v]) <= now;
-  if (handover) {
-    /* Read what is queued first: an identical advert waiting there would push the deadline out. */
-    drain_queue(s, 1u << 20);
-    ring_take(s);
-    now = mono_ns();
-    for (int v = 0; v < 256 && s->watch_fd >= 0; v++) {
-      if (s->watch[v] && steady_watch_handover_at(s->watch[v]) <= now) end_watch(s, v);
-    }
+  for (int v = 0; v < 256; v++) due[v] = s->watch[v] && steady_watch_handover_at(s->watch[v]) <= now;
+  UNLOCK(s);
+  for (int v = 0; v < 256 && s->fd >= 0; v++) {
+    if (due[v]) end_watch(s, v);
   }
-  arm_watch_timer(s);
+  LOCK(s);
+  s->handover_pending = false;
+  UNLOCK_POKE(s);
   deliver_orphans(s);
-}
-
-/* The per-socket timerfd of watches and steady adverts, made at the first of them. */
-static bool ensure_watch_timer(napi_env env, raw_t *s) {
-  if (s->watch_fd >= 0) return true;
-  int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-  if (fd < 0) {
-    throw_errno(env, "timerfd_create", errno);
-    return false;
-  }
-  uv_loop_t *loop;
-  napi_get_uv_event_loop(env, &loop);
-  s->watch_poll = malloc(sizeof *s->watch_poll);
-  if (!s->watch_poll || uv_poll_init(loop, s->watch_poll, fd) != 0) {
-    free(s->watch_poll);
-    s->watch_poll = NULL;
-    close(fd);
-    throw_errno(env, "uv_poll_init", EINVAL);
-    return false;
-  }
-  s->watch_fd = fd;
-  s->watch_armed_ns = INT64_MAX;
-  s->watch_poll->data = s;
-  uv_poll_start(s->watch_poll, UV_READABLE, on_watch_timer);
-  return true;
 }
 
 /*
@@ -846,16 +847,19 @@ static napi_value raw_watch_js(napi_env env, napi_callback_info info, int family
       napi_get_value_double(env, argv[7], &age_ms) != napi_ok || !(expire_ms > 0) || !(handover_ms >= 0) || !(age_ms >= 0))
     return throw_type(env, "watch(vrid, src, dst, ttl, payload, expireMs, handoverMs, armedAgeMs)");
   if (!s->on_steady) return throw_type(env, "watch: the socket was made without onSteady");
-  if (!ensure_watch_timer(env, s)) return NULL;
+  if (!ensure_sender(env, s)) return NULL;
   /* Adverts the filter counted before this call belong to what was watched before it. */
+  LOCK(s);
   ring_take(s);
+  UNLOCK(s);
   deliver_orphans(s);
   if (s->fd < 0) return throw_errno(env, "watch", EBADF);
   int64_t armed_at = mono_ns() - (int64_t)(age_ms * 1e6);
   steady_watch_t *w = steady_watch_new((int)alen, src, dst, ttl, payload, plen, (int64_t)(expire_ms * 1e6), (int64_t)(handover_ms * 1e6), armed_at);
   if (!w) return throw_type(env, "watch: bad sizes (payload 1..65535 bytes) or out of memory");
-  if (s->watch[vrid]) steady_watch_free(s->watch[vrid]);
-  else s->watches++;
+  LOCK(s);
+  steady_watch_t *old = s->watch[vrid];
+  if (!old) s->watches++;
   s->watch[vrid] = w;
   if (s->kernel_watches && !s->bpf && s->bpf_errno == 0) {
     s->bpf = steady_bpf_attach(s->fd, family, s->ifindex);
@@ -863,7 +867,8 @@ static napi_value raw_watch_js(napi_env env, napi_callback_info info, int family
   }
   /* Too long, or no TTL to compare: the software watch alone counts this one. */
   if (s->bpf) steady_bpf_watch(s->bpf, vrid, src, dst, ttl, payload, plen);
-  arm_watch_timer(s);
+  UNLOCK_POKE(s); /* the thread aims at the new deadline */
+  steady_watch_free(old);
   return NULL;
 }
 
@@ -877,7 +882,6 @@ static napi_value raw_end_js(napi_env env, napi_callback_info info, int family, 
   if (!s) return NULL;
   if (argc < 1 || !get_int(env, argv[0], &vrid) || vrid < 0 || vrid > 255) return throw_type(env, usage);
   bool had = end(s, vrid);
-  arm_watch_timer(s);
   napi_get_boolean(env, had, &r);
   return r;
 }
@@ -889,13 +893,25 @@ static napi_value raw_collect_js(napi_env env, napi_callback_info info, int fami
   raw_t *s = unwrap(env, info, family, &argc, NULL);
   uint32_t runs = 0;
   if (!s) return NULL;
+  /* The watches' runs taken under the lock, delivered outside it. */
+  steady_run_t *taken = malloc(256 * sizeof *taken);
+  bool had[256];
+  if (!taken) return throw_errno(env, "collect", ENOMEM);
+  LOCK(s);
   ring_take(s);
+  for (int v = 0; v < 256; v++) {
+    had[v] = s->watch[v] && s->watch[v]->count > 0;
+    if (had[v]) taken[v] = steady_watch_take(s->watch[v]);
+  }
+  UNLOCK(s);
   for (int v = 0; v < 256 && s->fd >= 0; v++) {
-    steady_watch_t *w = s->watch[v];
-    if (w && w->count > 0) {
-      deliver_run(s, v, steady_watch_take(w), false);
+    if (had[v]) {
+      deliver_run(s, v, taken[v], false);
       runs++;
     }
+  }
+  free(taken);
+  for (int v = 0; v < 256 && s->fd >= 0; v++) {
     steady_advert_run_t run;
     if (steady_sender_take(&s->sender, v, &run)) {
       deliver_advert_run(s, v, run, false);
@@ -918,9 +934,11 @@ static napi_value raw_kernel_watches_js(napi_env env, napi_callback_info info, i
   if (argc >= 1 && napi_get_value_bool(env, argv[0], &on) == napi_ok) {
     s->kernel_watches = on;
     if (!on && s->bpf) {
+      LOCK(s);
       ring_take(s);
       steady_bpf_free(s->bpf, s->fd);
       s->bpf = NULL;
+      UNLOCK(s);
       deliver_orphans(s);
     }
   }
@@ -934,12 +952,15 @@ static napi_value raw_counters_js(napi_env env, napi_callback_info info, int fam
   size_t argc = 0;
   raw_t *s = unwrap(env, info, family, &argc, NULL);
   if (!s) return NULL;
+  LOCK(s);
   ring_take(s); /* to the watches; any orphan waits for the next delivery */
+  double kernel_heard = s->kernel_heard;
+  UNLOCK(s);
   napi_value o, v;
   napi_create_object(env, &o);
   napi_create_double(env, s->reads, &v);
   napi_set_named_property(env, o, "reads", v);
-  napi_create_double(env, s->kernel_heard, &v);
+  napi_create_double(env, kernel_heard, &v);
   napi_set_named_property(env, o, "kernelHeard", v);
   napi_get_boolean(env, s->bpf != NULL, &v);
   napi_set_named_property(env, o, "kernelFilter", v);
@@ -948,14 +969,16 @@ static napi_value raw_counters_js(napi_env env, napi_callback_info info, int fam
   else napi_get_undefined(env, &v);
   napi_set_named_property(env, o, "kernelError", v);
   bool running, realtime;
-  uint64_t held;
-  steady_sender_status(&s->sender, &running, &realtime, &held);
+  uint64_t held, watch_wakeups;
+  steady_sender_status(&s->sender, &running, &realtime, &held, &watch_wakeups);
   napi_get_boolean(env, running, &v);
   napi_set_named_property(env, o, "senderThread", v);
   napi_get_boolean(env, realtime, &v);
   napi_set_named_property(env, o, "senderRealtime", v);
   napi_create_double(env, (double)held, &v);
   napi_set_named_property(env, o, "senderHeld", v);
+  napi_create_double(env, (double)watch_wakeups, &v);
+  napi_set_named_property(env, o, "watchWakeups", v);
   return o;
 }
 
@@ -965,16 +988,21 @@ static int sender_send(void *ctx, steady_advert_t *a) {
   return raw_send_frame(s, a->frame, a->len, a->dst, a->addr_len == 16 ? a->src : NULL, a->hop_limit);
 }
 
-/* On the sender thread: a send failed; the loop ends that advert (on_sender_failed). */
-static void sender_failed(void *ctx) {
+/* On the sender thread: a send failed or a hand-over is due; the loop sees to it (on_sender_wake). */
+static void sender_wake(void *ctx) {
   raw_t *s = ctx;
   if (s->sender_async) uv_async_send(s->sender_async);
 }
 
-/* On the loop: every advert whose send failed ends, its run (with the error) to onSteady. */
-static void on_sender_failed(uv_async_t *h) {
+/* On the loop: every advert whose send failed ends, its run (with the error) to onSteady; the
+ * watches whose hand-over is due hand over. */
+static void on_sender_wake(uv_async_t *h) {
   raw_t *s = h->data;
   for (int v = steady_sender_next_failed(&s->sender, 0); v >= 0 && s->fd >= 0; v = steady_sender_next_failed(&s->sender, v + 1)) end_advert(s, v);
+  LOCK(s);
+  bool pending = s->handover_pending;
+  UNLOCK(s);
+  if (pending && s->fd >= 0) handover_due(s);
 }
 
 static void on_heartbeat(uv_timer_t *h) {
@@ -982,15 +1010,16 @@ static void on_heartbeat(uv_timer_t *h) {
   steady_sender_alive(&s->sender, mono_ns());
 }
 
-/* The sender thread, its wake-up handle and the loop's heartbeat, made at the first advertise.
- * Neither handle keeps the loop alive (unref'd): the socket's own poll handle does. */
+/* The sender thread, its wake-up handle and the loop's heartbeat (started with the first steady
+ * advert), made at the first watch or advertise. Neither handle keeps the loop alive (unref'd):
+ * the socket's own poll handle does. */
 static bool ensure_sender(napi_env env, raw_t *s) {
   if (s->sender_async) return true;
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
   uv_async_t *async = malloc(sizeof *async);
   uv_timer_t *beat = malloc(sizeof *beat);
-  if (!async || !beat || uv_async_init(loop, async, on_sender_failed) != 0) {
+  if (!async || !beat || uv_async_init(loop, async, on_sender_wake) != 0) {
     free(async);
     free(beat);
     throw_errno(env, "advertise: uv_async_init", ENOMEM);
@@ -1000,10 +1029,10 @@ static bool ensure_sender(napi_env env, raw_t *s) {
   uv_unref((uv_handle_t *)async);
   uv_timer_init(loop, beat);
   beat->data = s;
-  uv_timer_start(beat, on_heartbeat, STEADY_SENDER_HEARTBEAT_MS, STEADY_SENDER_HEARTBEAT_MS);
   uv_unref((uv_handle_t *)beat);
   s->sender_async = async;
   s->heartbeat = beat;
+  steady_sender_watches(&s->sender, watch_deadline, watch_due);
   int err = steady_sender_start(&s->sender);
   if (err) {
     throw_errno(env, "advertise: pthread_create", err);
@@ -1044,6 +1073,8 @@ static napi_value raw_advertise_js(napi_env env, napi_callback_info info, int fa
   steady_advert_t *a = steady_advert_new(frame, flen, (int)alen, dst, src, hop_limit, (int64_t)(interval_ms * 1e6), next);
   if (!a) return throw_type(env, "advertise: bad frame or sizes, or out of memory");
   steady_sender_put(&s->sender, vrid, a);
+  /* The watchdog's heartbeat, while there are steady adverts (a watch alone needs none). */
+  if (!uv_is_active((uv_handle_t *)s->heartbeat)) uv_timer_start(s->heartbeat, on_heartbeat, STEADY_SENDER_HEARTBEAT_MS, STEADY_SENDER_HEARTBEAT_MS);
   return NULL;
 }
 

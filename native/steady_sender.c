@@ -30,45 +30,53 @@ static void *run(void *arg) {
   pthread_mutex_lock(&t->mu);
   t->realtime = rt == 0;
   while (!t->stop) {
-    int64_t earliest = INT64_MAX;
+    int64_t now = now_ns();
+    /* The watches first: a hand-over due wakes the loop; one that is not (adverts came meanwhile,
+     * counted by the kernel) just moves the deadline, and the loop sleeps on. */
+    int64_t watch_at = t->watch_deadline ? t->watch_deadline(t->ctx) : INT64_MAX;
+    if (watch_at <= now) {
+      t->watch_wakeups++;
+      if (t->watch_due(t->ctx, now)) t->wake(t->ctx);
+      continue;
+    }
+    int64_t advert_at = INT64_MAX;
     for (int v = 0; v < 256; v++) {
       steady_advert_t *a = t->advert[v];
-      if (a && !t->failed[v] && a->next_ns < earliest) earliest = a->next_ns;
+      if (a && !t->failed[v] && a->next_ns < advert_at) advert_at = a->next_ns;
     }
-    if (earliest == INT64_MAX) {
-      pthread_cond_wait(&t->cv, &t->mu);
+    bool held = advert_at <= now && now - t->alive_ns > STEADY_SENDER_WATCHDOG_MS * 1000000LL;
+    if (advert_at <= now && !held) {
+      bool failed = false;
+      for (int v = 0; v < 256 && !t->stop; v++) {
+        steady_advert_t *a = t->advert[v];
+        if (!a || t->failed[v] || a->next_ns > now + STEADY_SENDER_SLACK_NS) continue;
+        steady_advert_next_id(a);
+        int err = t->send(t->ctx, a);
+        steady_advert_sent(a, now_ns(), err);
+        /* A failed send goes back to the engine, whose own send path reports it. */
+        if (err) failed = t->failed[v] = true;
+      }
+      if (failed) t->wake(t->ctx);
       continue;
     }
-    int64_t now = now_ns();
-    if (earliest > now) {
-      struct timespec ts = at(earliest);
-      pthread_cond_timedwait(&t->cv, &t->mu, &ts);
-      continue;
-    }
-    if (now - t->alive_ns > STEADY_SENDER_WATCHDOG_MS * 1000000LL) {
-      /* The loop has not turned for too long: nothing goes out for a machine that may not run. */
+    /* The loop has not turned for too long: nothing goes out for a machine that may not run. */
+    if (held) {
       t->held++;
-      struct timespec ts = at(now + HELD_POLL_NS);
+      advert_at = now + HELD_POLL_NS;
+    }
+    int64_t next = advert_at < watch_at ? advert_at : watch_at;
+    if (next == INT64_MAX) {
+      pthread_cond_wait(&t->cv, &t->mu);
+    } else {
+      struct timespec ts = at(next);
       pthread_cond_timedwait(&t->cv, &t->mu, &ts);
-      continue;
     }
-    bool failed = false;
-    for (int v = 0; v < 256 && !t->stop; v++) {
-      steady_advert_t *a = t->advert[v];
-      if (!a || t->failed[v] || a->next_ns > now + STEADY_SENDER_SLACK_NS) continue;
-      steady_advert_next_id(a);
-      int err = t->send(t->ctx, a);
-      steady_advert_sent(a, now_ns(), err);
-      /* A failed send goes back to the engine, whose own send path reports it. */
-      if (err) failed = t->failed[v] = true;
-    }
-    if (failed) t->on_failed(t->ctx);
   }
   pthread_mutex_unlock(&t->mu);
   return NULL;
 }
 
-void steady_sender_init(steady_sender_t *t, int (*send)(void *, steady_advert_t *), void (*on_failed)(void *), void *ctx) {
+void steady_sender_init(steady_sender_t *t, int (*send)(void *, steady_advert_t *), void (*wake)(void *), void *ctx) {
   memset(t, 0, sizeof *t);
   /* Priority inheritance: the loop's thread, holding the lock for a moment, runs at the sender's
    * real-time priority meanwhile, so no ordinary task can keep the sender waiting on it. */
@@ -83,7 +91,7 @@ void steady_sender_init(steady_sender_t *t, int (*send)(void *, steady_advert_t 
   pthread_cond_init(&t->cv, &ca);
   pthread_condattr_destroy(&ca);
   t->send = send;
-  t->on_failed = on_failed;
+  t->wake = wake;
   t->ctx = ctx;
   t->alive_ns = now_ns();
 }
@@ -178,10 +186,28 @@ int steady_sender_count(steady_sender_t *t) {
   return n;
 }
 
-void steady_sender_status(steady_sender_t *t, bool *running, bool *realtime, uint64_t *held) {
+void steady_sender_status(steady_sender_t *t, bool *running, bool *realtime, uint64_t *held, uint64_t *watch_wakeups) {
   pthread_mutex_lock(&t->mu);
   *running = t->running;
   *realtime = t->realtime;
   *held = t->held;
+  *watch_wakeups = t->watch_wakeups;
+  pthread_mutex_unlock(&t->mu);
+}
+
+void steady_sender_watches(steady_sender_t *t, int64_t (*deadline)(void *), bool (*due)(void *, int64_t)) {
+  pthread_mutex_lock(&t->mu);
+  t->watch_deadline = deadline;
+  t->watch_due = due;
+  pthread_cond_signal(&t->cv);
+  pthread_mutex_unlock(&t->mu);
+}
+
+void steady_sender_lock(steady_sender_t *t) { pthread_mutex_lock(&t->mu); }
+
+void steady_sender_unlock(steady_sender_t *t) { pthread_mutex_unlock(&t->mu); }
+
+void steady_sender_unlock_poke(steady_sender_t *t) {
+  pthread_cond_signal(&t->cv);
   pthread_mutex_unlock(&t->mu);
 }

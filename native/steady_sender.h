@@ -15,10 +15,17 @@
  * from JavaScript); when it has not for STEADY_SENDER_WATCHDOG_MS, the thread sends nothing until it
  * does again, then starts a new grid from then (no burst of late adverts).
  *
- * Everything the thread touches is behind one mutex; the caller's side takes it through the
- * functions below, and never calls JavaScript while holding it. No N-API and no libuv here: a
- * failed send is reported through `on_failed`, called on the thread (kts_net.c wakes the loop with
- * uv_async_send), and the advert stays out of the sending until the loop ends it.
+ * The thread also times the socket's steady watches (steady_watch.h) when the caller hands it
+ * their hooks (steady_sender_watches): at a watch's hand-over deadline it takes in what the kernel
+ * filter counted and, only if a hand-over is still due, wakes the loop. A watched BACKUP's
+ * deadline moves out by an interval at every advert, so without this the loop woke about three
+ * times a second just to find that out, and a Node loop turn costs ≈ 0.1 ms.
+ *
+ * Everything the thread touches is behind one mutex (the watches too: the caller holds it, via
+ * steady_sender_lock, around whatever the hooks read); the caller never calls JavaScript while
+ * holding it. No N-API and no libuv here: a failed send or a due hand-over is reported through
+ * `wake`, called on the thread (kts_net.c wakes the loop with uv_async_send); a failed advert
+ * stays out of the sending until the loop ends it.
  */
 #ifndef KTS_STEADY_SENDER_H
 #define KTS_STEADY_SENDER_H
@@ -29,8 +36,8 @@
 
 #include "steady_advert.h"
 
-#define STEADY_SENDER_HEARTBEAT_MS 500
-#define STEADY_SENDER_WATCHDOG_MS 1500
+#define STEADY_SENDER_HEARTBEAT_MS 1000
+#define STEADY_SENDER_WATCHDOG_MS 3000
 
 /*
  * How early a steady advert may go with another one due at the same wake-up: one wake-up then sends
@@ -55,13 +62,19 @@ typedef struct steady_sender {
   uint64_t held;
   /* Whether the thread got its real-time priority (SCHED_RR 1; needs CAP_SYS_NICE). */
   bool realtime;
-  /* send(ctx, advert): 0 or an errno; on_failed(ctx): a send failed (called on the thread). */
+  /* Watch deadlines it woke for (each one without a Node loop turn unless a hand-over was due). */
+  uint64_t watch_wakeups;
+  /* The watches' hooks (NULL: none), called with the lock held: the earliest hand-over deadline
+   * (INT64_MAX: none, or one already reported), and at it, whether one is still due. */
+  int64_t (*watch_deadline)(void *ctx);
+  bool (*watch_due)(void *ctx, int64_t now_ns);
+  /* send(ctx, advert): 0 or an errno; wake(ctx): a send failed or a hand-over is due (called on the thread). */
   int (*send)(void *ctx, steady_advert_t *a);
-  void (*on_failed)(void *ctx);
+  void (*wake)(void *ctx);
   void *ctx;
 } steady_sender_t;
 
-void steady_sender_init(steady_sender_t *t, int (*send)(void *, steady_advert_t *), void (*on_failed)(void *), void *ctx);
+void steady_sender_init(steady_sender_t *t, int (*send)(void *, steady_advert_t *), void (*wake)(void *), void *ctx);
 /* Starts the thread if it is not running; 0 or an errno. */
 int steady_sender_start(steady_sender_t *t);
 /* Stops and joins the thread and frees every advert (their runs are dropped). */
@@ -80,6 +93,12 @@ bool steady_sender_take(steady_sender_t *t, int vrid, steady_advert_run_t *run);
 int steady_sender_next_failed(steady_sender_t *t, int from);
 int steady_sender_count(steady_sender_t *t);
 /* For counters(): whether the thread runs, got its real-time priority, and the watchdog's holds. */
-void steady_sender_status(steady_sender_t *t, bool *running, bool *realtime, uint64_t *held);
+void steady_sender_status(steady_sender_t *t, bool *running, bool *realtime, uint64_t *held, uint64_t *watch_wakeups);
+/* Hands the thread the watches' hooks. */
+void steady_sender_watches(steady_sender_t *t, int64_t (*deadline)(void *), bool (*due)(void *, int64_t));
+/* The lock, for the caller's watch state; unlock_poke also makes the thread look at its deadlines again. */
+void steady_sender_lock(steady_sender_t *t);
+void steady_sender_unlock(steady_sender_t *t);
+void steady_sender_unlock_poke(steady_sender_t *t);
 
 #endif

@@ -643,7 +643,7 @@ export class VrrpProcess {
     const refusals = steady.kernelErrors;
     lines.push(`Packets sent: ${t.sent}`, `Packets received: ${t.received}`, `  of them counted by steady watches: ${t.watched}`, `    of them in the kernel (eBPF filter): ${snap.transport.watchedInKernel ?? 0}`);
     for (const refused of refusals) lines.push(`  Kernel filter refused on ${refused} (steady watches count in the addon)`);
-    lines.push(`Steady advert threads: ${steady.senderThreads} (real-time: ${steady.senderRealtime}), held by their watchdog: ${steady.senderHeld}`);
+    lines.push(`Steady threads: ${steady.senderThreads} (real-time: ${steady.senderRealtime}), adverts held by their watchdog: ${steady.senderHeld}, watch deadlines they woke for: ${steady.watchWakeups}`);
     lines.push(`Send errors: ${t.sendErrors}`, `Uptime: ${Math.round((Date.now() - this.startedAt) / 1000)} s`);
     return `${lines.join('\n')}\n`;
   }

@@ -74,11 +74,13 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     expect(inKernel).toBeGreaterThanOrEqual(2);
     expect(inKernel).toBeLessThanOrEqual(watched);
     expect(stats).not.toMatch(/Kernel filter refused/);
+    // The watch's hand-over deadlines are timed by the socket's steady thread, not the event loop.
+    expect(Number(/watch deadlines they woke for: (\d+)/.exec(stats)?.[1])).toBeGreaterThanOrEqual(1);
     // The master's adverts go out from the addon's real-time sender thread (native/steady_sender.h).
     rmSync(STATS_FILE, { force: true });
     process.kill(a.proc.pid!, 'SIGUSR2');
     await waitFor("a's stats", () => existsSync(STATS_FILE) && readFileSync(STATS_FILE, 'utf8').includes('Uptime'), 5000);
-    expect(readFileSync(STATS_FILE, 'utf8')).toMatch(/Steady advert threads: 1 \(real-time: 1\), held by their watchdog: 0/);
+    expect(readFileSync(STATS_FILE, 'utf8')).toMatch(/Steady threads: 1 \(real-time: 1\), adverts held by their watchdog: 0, /);
     // The VRRP child compiles its code at load and keeps it (parent.ts: a takeover runs code that
     // never ran before); the pid file -r names it.
     const argv = readFileSync(`/proc/${b.vrrpPid()}/cmdline`, 'utf8').split('\0');

@@ -84,6 +84,8 @@ export interface SteadySocketCounters {
   senderThread: boolean;
   senderRealtime: boolean;
   senderHeld: number;
+  /** Watch deadlines the sender thread woke for (a loop turn only when a hand-over was due). */
+  watchWakeups: number;
 }
 
 export interface Raw4Socket extends SteadyWatchSocket {

@@ -158,8 +158,8 @@ export class RawVrrpTransport implements VrrpTransport {
   }
 
   /** What the sockets' steady watches did: datagrams read, adverts counted in the kernel instead, filters attached, refusals. */
-  steadyCounters(): { reads: number; kernelHeard: number; kernelFilters: number; kernelErrors: string[]; senderThreads: number; senderRealtime: number; senderHeld: number } {
-    const c = { reads: 0, kernelHeard: 0, kernelFilters: 0, kernelErrors: [] as string[], senderThreads: 0, senderRealtime: 0, senderHeld: 0 };
+  steadyCounters(): { reads: number; kernelHeard: number; kernelFilters: number; kernelErrors: string[]; senderThreads: number; senderRealtime: number; senderHeld: number; watchWakeups: number } {
+    const c = { reads: 0, kernelHeard: 0, kernelFilters: 0, kernelErrors: [] as string[], senderThreads: 0, senderRealtime: 0, senderHeld: 0, watchWakeups: 0 };
     for (const ep of this.endpoints.values()) {
       try {
         const s = ep.socket.counters();
@@ -170,6 +170,7 @@ export class RawVrrpTransport implements VrrpTransport {
         if (s.senderThread) c.senderThreads++;
         if (s.senderRealtime) c.senderRealtime++;
         c.senderHeld += s.senderHeld;
+        c.watchWakeups += s.watchWakeups;
       } catch {
         // A closed socket counts nothing more.
       }
