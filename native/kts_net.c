@@ -126,12 +126,10 @@ typedef struct {
   int watches;
   /* Steady adverts (steady_advert.h), one per VRID, sent by their own thread (steady_sender.h),
    * which also times the watches' hand-overs and wakes the loop through sender_async when a send
-   * failed or a hand-over is due; `heartbeat` tells it the loop still turns (while there are steady
-   * adverts). Made at the first watch or advertise. The watches, the kernel filter's ring and the
+   * failed or a hand-over is due. Made at the first watch or advertise. The watches, the kernel filter's ring and the
    * orphans are under the sender's lock (LOCK / UNLOCK): the thread reads the ring too. */
   steady_sender_t sender;
   uv_async_t *sender_async;
-  uv_timer_t *heartbeat;
   /* Set by the sender thread when a watch's hand-over is due (it woke the loop), cleared by the
    * loop once it has handed over: meanwhile the thread does not wake it again for the same. */
   bool handover_pending;
@@ -211,11 +209,6 @@ static void raw_close(raw_t *s) {
   if (s->sender_async) {
     uv_close((uv_handle_t *)s->sender_async, on_poll_closed);
     s->sender_async = NULL;
-  }
-  if (s->heartbeat) {
-    uv_timer_stop(s->heartbeat);
-    uv_close((uv_handle_t *)s->heartbeat, on_poll_closed);
-    s->heartbeat = NULL;
   }
   close_polled(s->env, &s->poll, &s->fd, &s->on_message);
   if (s->on_steady) {
@@ -339,7 +332,6 @@ static void deliver_advert_run(raw_t *s, int vrid, steady_advert_run_t run, bool
 static bool end_advert(raw_t *s, int vrid) {
   steady_advert_t *a = steady_sender_remove(&s->sender, vrid);
   if (!a) return false;
-  if (s->heartbeat && steady_sender_count(&s->sender) == 0) uv_timer_stop(s->heartbeat);
   steady_advert_run_t run = steady_advert_take(a);
   steady_advert_free(a);
   deliver_advert_run(s, vrid, run, true);
@@ -1005,33 +997,21 @@ static void on_sender_wake(uv_async_t *h) {
   if (pending && s->fd >= 0) handover_due(s);
 }
 
-static void on_heartbeat(uv_timer_t *h) {
-  raw_t *s = h->data;
-  steady_sender_alive(&s->sender, mono_ns());
-}
-
-/* The sender thread, its wake-up handle and the loop's heartbeat (started with the first steady
- * advert), made at the first watch or advertise. Neither handle keeps the loop alive (unref'd):
- * the socket's own poll handle does. */
+/* The sender thread and its wake-up handle, made at the first watch or advertise. The handle does
+ * not keep the loop alive (unref'd): the socket's own poll handle does. */
 static bool ensure_sender(napi_env env, raw_t *s) {
   if (s->sender_async) return true;
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
   uv_async_t *async = malloc(sizeof *async);
-  uv_timer_t *beat = malloc(sizeof *beat);
-  if (!async || !beat || uv_async_init(loop, async, on_sender_wake) != 0) {
+  if (!async || uv_async_init(loop, async, on_sender_wake) != 0) {
     free(async);
-    free(beat);
     throw_errno(env, "advertise: uv_async_init", ENOMEM);
     return false;
   }
   async->data = s;
   uv_unref((uv_handle_t *)async);
-  uv_timer_init(loop, beat);
-  beat->data = s;
-  uv_unref((uv_handle_t *)beat);
   s->sender_async = async;
-  s->heartbeat = beat;
   steady_sender_watches(&s->sender, watch_deadline, watch_due);
   int err = steady_sender_start(&s->sender);
   if (err) {
@@ -1073,8 +1053,6 @@ static napi_value raw_advertise_js(napi_env env, napi_callback_info info, int fa
   steady_advert_t *a = steady_advert_new(frame, flen, (int)alen, dst, src, hop_limit, (int64_t)(interval_ms * 1e6), next);
   if (!a) return throw_type(env, "advertise: bad frame or sizes, or out of memory");
   steady_sender_put(&s->sender, vrid, a);
-  /* The watchdog's heartbeat, while there are steady adverts (a watch alone needs none). */
-  if (!uv_is_active((uv_handle_t *)s->heartbeat)) uv_timer_start(s->heartbeat, on_heartbeat, STEADY_SENDER_HEARTBEAT_MS, STEADY_SENDER_HEARTBEAT_MS);
   return NULL;
 }
 

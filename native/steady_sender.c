@@ -1,7 +1,12 @@
 #include "steady_sender.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <limits.h>
 #include <string.h>
 #include <time.h>
@@ -19,6 +24,46 @@ static struct timespec at(int64_t ns) {
 
 /* While held by the watchdog: how often the thread looks again whether the loop is back. */
 #define HELD_POLL_NS 10000000LL
+
+/* Whether the loop's thread is waiting for work: in epoll_wait / epoll_pwait / epoll_pwait2 now
+ * (/proc/self/task/TID/syscall starts with the number of the system call it is blocked in;
+ * "running" when it runs). */
+static bool loop_waits(const steady_sender_t *t) {
+  char path[64], buf[64];
+  snprintf(path, sizeof path, "/proc/self/task/%d/syscall", t->loop_tid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return false;
+  buf[n] = 0;
+  char *end;
+  long nr = strtol(buf, &end, 10);
+  if (end == buf) return false;
+#ifdef SYS_epoll_wait
+  if (nr == SYS_epoll_wait) return true;
+#endif
+#ifdef SYS_epoll_pwait2
+  if (nr == SYS_epoll_pwait2) return true;
+#endif
+  return nr == SYS_epoll_pwait;
+}
+
+/* The watchdog (steady_sender.h): whether the loop is alive at `now`. Once its last sign of life is
+ * half a watchdog period old, its thread is looked at (at most every STEADY_SENDER_IDLE_CHECK_MS):
+ * caught waiting for work once, it is alive. A loop busy at one look is not stuck; only one never
+ * caught waiting (nor calling in) for a whole period is. */
+static bool loop_alive(steady_sender_t *t, int64_t now) {
+  int64_t age = now - t->alive_ns;
+  if (age > STEADY_SENDER_WATCHDOG_MS * 500000LL && now - t->idle_checked_ns >= STEADY_SENDER_IDLE_CHECK_MS * 1000000LL) {
+    t->idle_checked_ns = now;
+    if (loop_waits(t)) {
+      t->alive_ns = now;
+      age = 0;
+    }
+  }
+  return age <= STEADY_SENDER_WATCHDOG_MS * 1000000LL;
+}
 
 static void *run(void *arg) {
   steady_sender_t *t = arg;
@@ -44,7 +89,7 @@ static void *run(void *arg) {
       steady_advert_t *a = t->advert[v];
       if (a && !t->failed[v] && a->next_ns < advert_at) advert_at = a->next_ns;
     }
-    bool held = advert_at <= now && now - t->alive_ns > STEADY_SENDER_WATCHDOG_MS * 1000000LL;
+    bool held = advert_at <= now && !loop_alive(t, now);
     if (advert_at <= now && !held) {
       bool failed = false;
       for (int v = 0; v < 256 && !t->stop; v++) {
@@ -94,6 +139,7 @@ void steady_sender_init(steady_sender_t *t, int (*send)(void *, steady_advert_t 
   t->wake = wake;
   t->ctx = ctx;
   t->alive_ns = now_ns();
+  t->loop_tid = (int)syscall(SYS_gettid);
 }
 
 int steady_sender_start(steady_sender_t *t) {
@@ -121,13 +167,6 @@ void steady_sender_destroy(steady_sender_t *t) {
     t->failed[v] = false;
   }
   t->adverts = 0;
-}
-
-void steady_sender_alive(steady_sender_t *t, int64_t ns) {
-  /* A plain store under the lock: the thread reads it under the same lock. */
-  pthread_mutex_lock(&t->mu);
-  t->alive_ns = ns;
-  pthread_mutex_unlock(&t->mu);
 }
 
 void steady_sender_put(steady_sender_t *t, int vrid, steady_advert_t *a) {
@@ -162,6 +201,7 @@ bool steady_sender_take(steady_sender_t *t, int vrid, steady_advert_run_t *r) {
     *r = steady_advert_take(a);
     had = true;
   }
+  t->alive_ns = now_ns();
   pthread_mutex_unlock(&t->mu);
   return had;
 }

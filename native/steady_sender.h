@@ -10,10 +10,15 @@
  * takeover. Here an advert waits for nothing but the kernel.
  *
  * The watchdog: JavaScript may also be stuck for good, and a master whose machine no longer runs must
- * stop advertising, as keepalived's would (a backup then takes over). The loop proves it turns by
- * calling steady_sender_alive (a libuv timer every STEADY_SENDER_HEARTBEAT_MS, and every call in
- * from JavaScript); when it has not for STEADY_SENDER_WATCHDOG_MS, the thread sends nothing until it
- * does again, then starts a new grid from then (no burst of late adverts).
+ * stop advertising, as keepalived's would (a backup then takes over). The loop is alive when it
+ * called in lately (every advertise, unadvertise and collect does), or when its thread sleeps in
+ * epoll_wait, that is, waits for work (/proc/self/task/TID/syscall, read at most every
+ * STEADY_SENDER_IDLE_CHECK_MS, and only once the last sign of life is half a watchdog period old:
+ * about once every 1.5 s in a steady state, without waking the loop; a libuv heartbeat timer did
+ * this before, at the price of a Node loop turn a second). A loop thread neither seen waiting nor
+ * calling in for STEADY_SENDER_WATCHDOG_MS (an endless JavaScript loop, a deadlock, a blocking
+ * call) is stuck: the thread sends nothing until it is not, then starts a new grid (no burst of
+ * late adverts).
  *
  * The thread also times the socket's steady watches (steady_watch.h) when the caller hands it
  * their hooks (steady_sender_watches): at a watch's hand-over deadline it takes in what the kernel
@@ -36,8 +41,8 @@
 
 #include "steady_advert.h"
 
-#define STEADY_SENDER_HEARTBEAT_MS 1000
 #define STEADY_SENDER_WATCHDOG_MS 3000
+#define STEADY_SENDER_IDLE_CHECK_MS 100
 
 /*
  * How early a steady advert may go with another one due at the same wake-up: one wake-up then sends
@@ -56,8 +61,11 @@ typedef struct steady_sender {
   steady_advert_t *advert[256];
   bool failed[256];
   int adverts;
-  /* CLOCK_MONOTONIC ns of the loop's last sign of life. */
+  /* CLOCK_MONOTONIC ns of the loop's last sign of life, and of the last look at its thread. */
   int64_t alive_ns;
+  int64_t idle_checked_ns;
+  /* The loop's thread (the one that called steady_sender_init). */
+  int loop_tid;
   /* Wake-ups the watchdog held back (the loop had not turned for STEADY_SENDER_WATCHDOG_MS). */
   uint64_t held;
   /* Whether the thread got its real-time priority (SCHED_RR 1; needs CAP_SYS_NICE). */
@@ -79,9 +87,6 @@ void steady_sender_init(steady_sender_t *t, int (*send)(void *, steady_advert_t 
 int steady_sender_start(steady_sender_t *t);
 /* Stops and joins the thread and frees every advert (their runs are dropped). */
 void steady_sender_destroy(steady_sender_t *t);
-
-/* The loop turned at `now_ns`. */
-void steady_sender_alive(steady_sender_t *t, int64_t now_ns);
 
 /* Puts `a` in for `vrid`, replacing (and freeing) what was there; the thread re-aims. */
 void steady_sender_put(steady_sender_t *t, int vrid, steady_advert_t *a);

@@ -302,12 +302,13 @@ export type KernelTimerFactory = (onExpire: () => void) => KernelTimer;
  * come in herds: 50 instances that became MASTER together all fire their vrrp_garp_master_delay
  * timer 5 s later, within a few ms. Each of those takes its instance's steady advert back from the
  * addon, logs, sends its gratuitous ARPs and hands the advert back (≈ 0.5 ms); run back to back they
- * held the loop 20–40 ms, and the addon's steady adverts of all 50 instances (sent from the loop's
- * poll phase) waited as long: at 10 ms adverts the backup's Master_Down_Interval is 36 ms
- * (test/daemon/reload-big.test.ts saw gaps up to 42 ms and takeovers). Past the budget, the
- * remaining callbacks run from setImmediate, in order, after a poll phase has let the sockets and
- * the addon's timers through; a timer deferred so runs at most a loop turn late, as it would on a
- * busier machine anyway. Precise timers (the Master_Down_Timer) are never deferred.
+ * held the loop 20–40 ms, and whatever waits on the loop waited as long: received adverts, the
+ * adverts of instances not on the steady path (unicast peers, sync groups) and, before the steady
+ * adverts got a thread of their own (native/steady_sender.h), every MASTER's adverts — at 10 ms
+ * adverts a backup's Master_Down_Interval is 36 ms (test/daemon/reload-big.test.ts saw gaps up to
+ * 42 ms and takeovers). Past the budget, the remaining callbacks run from setImmediate, in order,
+ * after a poll phase has let the sockets through; a timer deferred so runs at most a loop turn late,
+ * as it would on a busier machine anyway. Precise timers (the Master_Down_Timer) are never deferred.
  */
 const BURST_BUDGET_MS = 2;
 

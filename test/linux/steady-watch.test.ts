@@ -302,6 +302,21 @@ describe('a steady advert', () => {
     expect(Math.max(...gaps)).toBeLessThan(40);
   });
 
+  it('keeps advertising through a long quiet: a loop that waits for work is alive, with no heartbeat', async () => {
+    const vrid = 75;
+    await send(v3Advert(vrid, 150));
+    const from = b.mark;
+    expect(await a.call('advertise', { ifname: 'eth0', family: 'ipv4', vrid, intervalMs: 50, dueInMs: 50 })).toEqual({ ok: true });
+    // 4.5 s without a call into the socket: past the watchdog's 3 s, the thread finds the loop
+    // waiting in epoll_wait and goes on.
+    await sleep(4500);
+    await a.call('unadvertise', { ifname: 'eth0', family: 'ipv4', vrid });
+    const gaps = gapsOf(vrid, from);
+    expect(gaps.length).toBeGreaterThanOrEqual(80);
+    expect(Math.max(...gaps)).toBeLessThan(80);
+    expect(((await a.call('stats')) as { senderHeld: number }).senderHeld).toBe(0);
+  }, 20_000);
+
   it('stops when JavaScript is held past its watchdog (3 s), and goes on from a new grid when it is back', async () => {
     const vrid = 74;
     await send(v3Advert(vrid, 150));
