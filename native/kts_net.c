@@ -13,8 +13,8 @@
  * because a VRRP backup's Master_Down_Timer counts from when the advert arrived, not from when a
  * busy event loop got round to reading it. Both are driven by a libuv poll handle on the main
  * loop, and callbacks into JS are made directly from it (napi_make_callback). The one thread of
- * their own is the steady adverts' sender (steady_sender.h), which never touches JS or libuv but
- * for uv_async_send.
+ * their own is the steady thread (steady_sender.h: it sends the steady adverts and times the
+ * watches' hand-overs), which never touches JS or libuv but for uv_async_send.
  *
  * Errors are thrown as Error objects with `code` set to the errno name ("ENODEV", ...).
  */

@@ -166,13 +166,11 @@ void steady_sender_destroy(steady_sender_t *t) {
     t->advert[v] = NULL;
     t->failed[v] = false;
   }
-  t->adverts = 0;
 }
 
 void steady_sender_put(steady_sender_t *t, int vrid, steady_advert_t *a) {
   pthread_mutex_lock(&t->mu);
-  if (t->advert[vrid]) steady_advert_free(t->advert[vrid]);
-  else t->adverts++;
+  steady_advert_free(t->advert[vrid]);
   t->advert[vrid] = a;
   t->failed[vrid] = false;
   t->alive_ns = now_ns();
@@ -186,7 +184,6 @@ steady_advert_t *steady_sender_remove(steady_sender_t *t, int vrid) {
   if (a) {
     t->advert[vrid] = NULL;
     t->failed[vrid] = false;
-    t->adverts--;
   }
   t->alive_ns = now_ns();
   pthread_mutex_unlock(&t->mu);
@@ -217,13 +214,6 @@ int steady_sender_next_failed(steady_sender_t *t, int from) {
   }
   pthread_mutex_unlock(&t->mu);
   return found;
-}
-
-int steady_sender_count(steady_sender_t *t) {
-  pthread_mutex_lock(&t->mu);
-  int n = t->adverts;
-  pthread_mutex_unlock(&t->mu);
-  return n;
 }
 
 void steady_sender_status(steady_sender_t *t, bool *running, bool *realtime, uint64_t *held, uint64_t *watch_wakeups) {

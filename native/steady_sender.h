@@ -60,7 +60,6 @@ typedef struct steady_sender {
   bool stop;
   steady_advert_t *advert[256];
   bool failed[256];
-  int adverts;
   /* CLOCK_MONOTONIC ns of the loop's last sign of life, and of the last look at its thread. */
   int64_t alive_ns;
   int64_t idle_checked_ns;
@@ -96,7 +95,6 @@ steady_advert_t *steady_sender_remove(steady_sender_t *t, int vrid);
 bool steady_sender_take(steady_sender_t *t, int vrid, steady_advert_run_t *run);
 /* The first VRID at or after `from` whose send failed (-1 if none). */
 int steady_sender_next_failed(steady_sender_t *t, int from);
-int steady_sender_count(steady_sender_t *t);
 /* For counters(): whether the thread runs, got its real-time priority, and the watchdog's holds. */
 void steady_sender_status(steady_sender_t *t, bool *running, bool *realtime, uint64_t *held, uint64_t *watch_wakeups);
 /* Hands the thread the watches' hooks. */

@@ -5,13 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SerialQueue } from '../../src/daemon/linux-effects.js';
-
-const busy = (ms: number): void => {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    /* a synchronous job */
-  }
-};
+import { busy } from '../helpers/busy.js';
 
 describe('SerialQueue', () => {
   it('runs jobs in order, synchronous and asynchronous alike', async () => {

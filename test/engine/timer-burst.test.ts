@@ -6,14 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RealTimeScheduler } from '../../src/engine/scheduler.js';
-
-/** Keep the CPU busy for `ms` (a timer callback's work). */
-function busy(ms: number): void {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    // spin
-  }
-}
+import { busy } from '../helpers/busy.js';
 
 describe('RealTimeScheduler herds of due timers', () => {
   it('let the loop turn between the timers of a herd past the budget, and keep their order', async () => {
