@@ -33,16 +33,24 @@ describe('RealTimeScheduler herds of due timers', () => {
   it('run a herd that fits the budget in one go', async () => {
     const s = new RealTimeScheduler();
     const ran: string[] = [];
+    const started: number[] = [];
     await new Promise<void>((resolve) => {
       for (let i = 0; i < 5; i++) {
         s.after(5, () => {
+          started.push(performance.now());
           if (i === 0) setImmediate(() => ran.push('loop turned'));
           ran.push(`timer ${i}`);
           if (i === 4) setImmediate(resolve);
         });
       }
     });
-    expect(ran).toEqual(['timer 0', 'timer 1', 'timer 2', 'timer 3', 'timer 4', 'loop turned']);
+    expect(ran.filter((x) => x !== 'loop turned')).toEqual(['timer 0', 'timer 1', 'timer 2', 'timer 3', 'timer 4']);
+    // Five empty callbacks take microseconds: the loop turns after them all — unless the process
+    // lost the CPU in the middle for longer than the budget (a loaded CI host), which is the one
+    // case where the next timer may wait for a turn.
+    const turned = ran.indexOf('loop turned');
+    if (turned < 5) expect(started[turned]! - started[0]!, 'a herd split before its budget ran out').toBeGreaterThan(1.5);
+    else expect(turned).toBe(5);
   });
 
   it('cancel a timer that waits in the queue: it never runs', async () => {
