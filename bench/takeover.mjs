@@ -44,6 +44,7 @@ const KEEP = args.includes('--keep-tmp');
 const RES_ONLY = opt('--res', undefined)?.split(',');
 const PROFILE_DIR = opt('--profile-ours', undefined);
 const THREADS = args.includes('--threads');
+const MEM = args.includes('--mem');
 
 const PREFIX = `kts-bench-${process.pid}-`;
 const NS = { sw: `${PREFIX}sw`, a: `${PREFIX}a`, b: `${PREFIX}b`, c: `${PREFIX}c` };
@@ -169,6 +170,25 @@ function schedNs(pid) {
     /* gone */
   }
   return ns;
+}
+
+/** --mem: each process of a group, RSS split into anonymous and file pages, and PSS (shared pages
+ * divided among the processes that map them), in MB: where a daemon's memory is. */
+function groupMemory(pgid) {
+  const mb = (kb) => (Number(kb) / 1024).toFixed(1);
+  const out = [];
+  for (const pid of groupPids(pgid)) {
+    try {
+      const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+      const f = (k) => new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(st)?.[1] ?? '0';
+      const pss = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? '0';
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(-3).join(' ');
+      out.push(`${pid} [${cmd}] RSS ${mb(f('VmRSS'))} (anon ${mb(f('RssAnon'))}, file ${mb(f('RssFile'))}) PSS ${mb(pss)}`);
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
 }
 
 /** CPU ticks (and exact ns) and RSS of a whole process group, plus its largest single RSS. */
@@ -475,6 +495,7 @@ async function resources(impl, c) {
     await sleep(WINDOW_S * 1000);
     const u1 = { a: groupUsage(a.pid), b: groupUsage(b.pid), t: performance.now() };
     const secs = (u1.t - u0.t) / 1000;
+    if (MEM) for (const [who, pid] of [['master', a.pid], ['backup', b.pid]]) log(`${impl} ${c.name} ${who} memory:`, groupMemory(pid).join('; '));
     if (THREADS) {
       for (const [who, k] of [['master', 'a'], ['backup', 'b']]) log(`${impl} ${c.name} ${who} threads:`, threadShares(u0[k], u1[k], secs).join('; '));
     }

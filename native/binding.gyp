@@ -2,9 +2,16 @@
   "targets": [
     {
       "target_name": "kts_net",
-      "sources": ["kts_net.c", "steady_watch.c", "steady_advert.c", "steady_bpf.c", "steady_sender.c"],
+      "sources": ["kts_net.c", "steady_watch.c", "steady_advert.c", "steady_bpf.c", "steady_sender.c", "exec_self.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
+    },
+    {
+      "target_name": "kts_watchdog",
+      "type": "executable",
+      "sources": ["watchdog.c"],
+      "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
+      "defines": ["_GNU_SOURCE"]
     }
   ]
 }

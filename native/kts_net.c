@@ -21,6 +21,7 @@
 #include <node_api.h>
 #include <uv.h>
 
+#include "exec_self.h"
 #include "steady_advert.h"
 #include "steady_bpf.h"
 #include "steady_sender.h"
@@ -1258,6 +1259,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value fn, cls;
   napi_create_function(env, "packetSend", NAPI_AUTO_LENGTH, packet_send, NULL, &fn);
   napi_set_named_property(env, exports, "packetSend", fn);
+  napi_create_function(env, "execve", NAPI_AUTO_LENGTH, kts_execve, NULL, &fn);
+  napi_set_named_property(env, exports, "execve", fn);
   napi_property_descriptor methods4[] = {
       {"setOption", NULL, raw4_set_option, NULL, NULL, NULL, napi_default_method, NULL},
       {"send", NULL, raw4_send, NULL, NULL, NULL, napi_default_method, NULL},

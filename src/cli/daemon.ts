@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { createLogger } from '../daemon/logger.js';
 import { parseDaemonArgs } from '../daemon/options.js';
-import { runParent } from '../daemon/parent.js';
+import { runDaemon } from '../daemon/watchdog.js';
 
 export const DAEMON_USAGE =
   'usage: keepalived-ts [-f FILE] [-i ID] [-n] [-l] [-D] [-P|-C] [-V] [-R] [-p PIDFILE] [-r VRRP_PIDFILE] [-c CHECKERS_PIDFILE] [--log-dir DIR]';
@@ -29,5 +29,5 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = createLogger({ tag: 'Keepalived', console: opts.logConsole, detailed: opts.logDetail });
-  return runParent(opts, log);
+  return runDaemon(opts, log);
 }

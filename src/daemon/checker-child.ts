@@ -1,39 +1,45 @@
 /**
  * Entry of the checker child process (keepalived's Keepalived_healthcheckers), forked by the
- * parent. It waits for its configuration over IPC, runs the checker side, and handles:
+ * watchdog (native/watchdog.c) with its settings in the environment (ipc.ts). It loads the
+ * configuration in a loader process (config-elsewhere.ts), runs the checker side, and handles:
  *   SIGTERM / SIGINT  graceful stop (services removed unless -I, scripts drained, log closed), exit 0;
- *   SIGHUP            ignored here: the parent reloads and sends the new configuration;
- *   'reload'          the checker side restarts on the new configuration with the kernel's table
- *                     kept in place: the start's reconcile then changes only what differs;
+ *   SIGHUP            reload: the new configuration is loaded elsewhere; a bad one is refused and
+ *                     the running side kept; with a good one the checker side restarts on it with
+ *                     the kernel's table kept in place: the start's reconcile then changes only
+ *                     what differs;
  *   'vrrpState'       an instance's state from the VRRP child, for lvs_sync_daemon.
- * If the parent goes away (its IPC channel closes), the child stops gracefully too.
+ * If the watchdog goes away (its IPC channel closes), the child stops gracefully too.
  */
 import type { KeepalivedConfig } from '../config/types.js';
-import { isCheckerParentMessage, type ChildMessage, type ChildSettings } from './ipc.js';
+import { childSettingsFromEnv, EXIT_CONFIG, isVrrpStateMessage, type ChildSettings } from './ipc.js';
 import type { CarriedCheckerState } from '../engine/checkers.js';
 import { CheckerProcess } from './checker-process.js';
 import { createLogger, type DaemonLogger } from './logger.js';
 import { tuneGarbageCollector } from '../engine/gc-tuning.js';
 import { childPriority } from './process-priority.js';
+import { loadConfigElsewhere } from './config-elsewhere.js';
 
-// An entry of its own (forked by the parent): the same collector tuning as the CLI (gc-tuning.ts).
+// An entry of its own (forked by the watchdog): the same collector tuning as the CLI (gc-tuning.ts).
 tuneGarbageCollector();
 
+const TAG = 'Keepalived_healthcheckers';
 let checker: CheckerProcess | undefined;
-let settings: ChildSettings | undefined;
 /** Start, reload and stop run one after another. */
 let chain: Promise<unknown> = Promise.resolve();
-let log: DaemonLogger = createLogger({ tag: 'Keepalived_healthcheckers', console: true, detailed: false });
 let stopping = false;
 /** The last state heard of each VRRP instance: a reload's new side starts from them. */
 const vrrpStates = new Map<string, Parameters<CheckerProcess['followVrrp']>[1]>();
 
+const found = childSettingsFromEnv();
+if (!found.ok) {
+  process.stderr.write(`${TAG}: ${found.error}\n`);
+  process.exit(1);
+}
+const settings: ChildSettings = found.settings;
+const log: DaemonLogger = createLogger({ tag: TAG, console: settings.logConsole, detailed: settings.logDetail });
+
 /** checker_priority, or the daemon's own priority (process-priority.ts). */
 const keepPriority = childPriority('Healthcheck child', 'checker_priority', { info: (l) => log.info(l), error: (l) => log.error(l) });
-
-function send(m: ChildMessage): void {
-  if (process.connected) process.send?.(m);
-}
 
 function queue<T>(f: () => Promise<T>): Promise<T> {
   const next = chain.then(f, f);
@@ -41,14 +47,18 @@ function queue<T>(f: () => Promise<T>): Promise<T> {
   return next;
 }
 
-function start(config: KeepalivedConfig, s: ChildSettings, reload = false, carried?: CarriedCheckerState): Promise<CheckerProcess> {
+function load(): ReturnType<typeof loadConfigElsewhere> {
+  return loadConfigElsewhere({ file: settings.configFile, ...(settings.configId !== undefined ? { configId: settings.configId } : {}), part: 'all', nice: settings.nice });
+}
+
+function start(config: KeepalivedConfig, reload = false, carried?: CarriedCheckerState): Promise<CheckerProcess> {
   return CheckerProcess.start({
     config,
     log,
     reload,
     ...(carried !== undefined ? { carried } : {}),
-    keepIpvsAtExit: s.keepIpvsAtExit === true,
-    ...(s.logDir !== undefined ? { logDir: s.logDir } : {}),
+    keepIpvsAtExit: settings.keepIpvsAtExit === true,
+    ...(settings.logDir !== undefined ? { logDir: settings.logDir } : {}),
   }).then((p) => {
     for (const [instance, state] of vrrpStates) p.followVrrp(instance, state);
     return p;
@@ -73,51 +83,54 @@ function stop(why: string): void {
 
 process.on('SIGTERM', () => stop('SIGTERM'));
 process.on('SIGINT', () => stop('SIGINT'));
-process.on('SIGHUP', () => undefined);
 process.on('disconnect', () => stop('parent gone'));
 
 process.on('message', (m: unknown) => {
-  if (!isCheckerParentMessage(m) || stopping) return;
-  if (m.type === 'vrrpState') {
-    vrrpStates.set(m.instance, m.state);
-    checker?.followVrrp(m.instance, m.state);
-    return;
-  }
-  if (m.type === 'start') {
-    if (settings !== undefined) return;
-    settings = m.settings;
-    const s = m.settings;
-    log = createLogger({ tag: 'Keepalived_healthcheckers', console: s.logConsole, detailed: s.logDetail });
-    keepPriority(m.config.globalDefs.checkerPriority, s.nice);
-    void queue(async () => {
-      try {
-        checker = await start(m.config, s);
-        send({ type: 'ready' });
-      } catch (e) {
-        log.error(`checker side cannot start: ${(e as Error).message}`);
-        send({ type: 'startFailed', error: (e as Error).message });
-        process.exit(1);
-      }
-    });
-    return;
-  }
-  const s = settings;
-  if (s === undefined) return;
+  if (!isVrrpStateMessage(m) || stopping) return;
+  vrrpStates.set(m.instance, m.state);
+  checker?.followVrrp(m.instance, m.state);
+});
+
+process.on('SIGHUP', () => {
+  if (stopping) return;
   void queue(async () => {
+    if (stopping || checker === undefined) return;
+    log.info(`Reloading: reading ${settings.configFile}`);
+    const next = await load();
     if (stopping) return;
-    log.info('Reloading');
-    keepPriority(m.config.globalDefs.checkerPriority, s.nice);
+    if (!next.ok) {
+      for (const e of next.errors) log.error(e);
+      log.error('Reload refused: the new configuration has errors; keeping the running one');
+      return;
+    }
+    keepPriority(next.config.globalDefs.checkerPriority, settings.nice);
     try {
       // The kernel keeps its table across the swap; the new side's reconcile applies the difference.
       // The checkers' states go on in the new side (taken before the stop shuts them down).
-      const carried = checker?.engine.carryState();
-      await checker?.stop({ keepKernelTable: true });
+      const carried = checker.engine.carryState();
+      await checker.stop({ keepKernelTable: true });
       checker = undefined;
-      checker = await start(m.config, s, true, carried);
+      checker = await start(next.config, true, carried);
       log.info('Reload finished');
     } catch (e) {
       log.error(`reload failed: ${(e as Error).message}`);
       process.exit(1);
     }
   });
+});
+
+void queue(async () => {
+  const loaded = await load();
+  if (!loaded.ok) {
+    for (const e of loaded.errors) log.error(e);
+    log.error('checker side cannot start: the configuration has errors');
+    process.exit(EXIT_CONFIG);
+  }
+  keepPriority(loaded.config.globalDefs.checkerPriority, settings.nice);
+  try {
+    checker = await start(loaded.config);
+  } catch (e) {
+    log.error(`checker side cannot start: ${(e as Error).message}`);
+    process.exit(1);
+  }
 });

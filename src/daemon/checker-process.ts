@@ -7,7 +7,7 @@
  *     after a refusal), else a recording twin, so checks and notifies still run;
  *   - notify_up / notify_down / quorum_up / quorum_down scripts, one at a time in log order;
  *   - lvs_notify_fifo (and notify_fifo) lines.
- * lvs_sync_daemon follows the VRRP instance it names: the parent forwards that instance's states.
+ * lvs_sync_daemon follows the VRRP instance it names: the watchdog forwards that instance's states.
  * ha_suspend: when a virtual server has it, an address monitor (rtnetlink) tells the engine when
  * the virtual server's address appears on or leaves this host; its checkers run only while it is here.
  *
@@ -250,7 +250,7 @@ export class CheckerProcess {
     }
   }
 
-  /** A VRRP instance's new state, forwarded by the parent: lvs_sync_daemon follows the one it names. */
+  /** A VRRP instance's new state, forwarded by the watchdog: lvs_sync_daemon follows the one it names. */
   followVrrp(instance: string, state: FollowedState): void {
     const sync = this.opts.config.globalDefs.lvsSyncDaemon;
     if (sync === undefined || sync.vrrpInstance !== instance || this.stopping || state === this.followed) return;

@@ -1,17 +1,17 @@
 /**
  * Scheduling priority (nice) of the daemon's processes: keepalived's vrrp_priority and
- * checker_priority, and the watchdog parent's own, lower one.
+ * checker_priority, and the lower one of the processes that do nothing urgent.
  *
- * Why the parent yields: it is the process that parses a reload (so that the VRRP child's loop
- * never does), and parsing a 43,000-line configuration keeps its main thread and V8's collector
- * threads busy on every core for a few hundred ms, then again when the old configuration is
- * collected. On a two-core load balancer that starved the VRRP child: a master of 50 instances at
+ * Why some yield: parsing a 43,000-line configuration keeps a process's main thread and V8's
+ * collector threads busy on every core for a few hundred ms, then again when the old configuration
+ * is collected. On a two-core load balancer that starved the VRRP child: a master of 50 instances at
  * 10 ms adverts left gaps of 40–80 ms in its adverts and the backup took over (seen with
- * `perf sched` in test/daemon/reload-big.test.ts: in a 64 ms gap the parent's five threads ran
- * 77 ms of CPU, the VRRP child 5 ms). Nothing the parent does is urgent to the millisecond — a child
- * restarted or a reload answered a few ms later changes nothing — so it runs PARENT_NICE_STEP
- * nicer than it was started, and its children run at the priority they were started with (or
- * the configured one): when both want a core, the kernel gives it to the VRRP child.
+ * `perf sched` in test/daemon/reload-big.test.ts: in a 64 ms gap the parsing process's five threads
+ * ran 77 ms of CPU, the VRRP child 5 ms). So the configuration loader (config-loader.ts) runs
+ * BACKGROUND_NICE_STEP nicer than the daemon was started, and so does the watchdog
+ * (native/watchdog.c: a child restarted a few ms later changes nothing); the children run at the
+ * priority they were started with (or the configured one): when both want a core, the kernel gives
+ * it to the VRRP child.
  *
  * Linux keeps a nice value per thread, and setpriority(PRIO_PROCESS, tid) sets one thread's: a
  * process is reniced by renicing each of its threads (/proc/self/task), V8's collector threads
@@ -20,8 +20,8 @@
 import { readdirSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 
-/** How much nicer than it was started the watchdog parent runs. */
-export const PARENT_NICE_STEP = 10;
+/** How much nicer than the daemon the configuration loader runs (the watchdog's PARENT_NICE_STEP too). */
+export const BACKGROUND_NICE_STEP = 10;
 
 /** The nice value of this process's main thread. */
 export function currentNice(): number {
@@ -54,31 +54,6 @@ export function setProcessNice(nice: number): { ok: true } | { ok: false; error:
     }
   }
   return { ok: true };
-}
-
-/**
- * Runs `fn` (a fork) with this thread at `nice`, then back: a child forked by the niced parent
- * starts at the priority the daemon was started with, not the parent's lower one. Only the
- * calling thread changes (the fork happens on it). If the priority cannot be raised back (no
- * CAP_SYS_NICE), `fn` runs as things are: the child then sets its own, or says why it cannot.
- */
-export function withThreadNice<T>(nice: number, fn: () => T): T {
-  const was = currentNice();
-  if (was === nice) return fn();
-  try {
-    setPriority(0, nice);
-  } catch {
-    return fn();
-  }
-  try {
-    return fn();
-  } finally {
-    try {
-      setPriority(0, was);
-    } catch {
-      // Raising the nice value again never needs a privilege.
-    }
-  }
 }
 
 /**

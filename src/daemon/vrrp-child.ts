@@ -1,42 +1,64 @@
 /**
- * Entry of the VRRP child process (keepalived's Keepalived_vrrp), forked by the parent. It waits
- * for its configuration over IPC, runs the VRRP side, and handles its signals:
+ * Entry of the VRRP child process (keepalived's Keepalived_vrrp), forked by the watchdog
+ * (native/watchdog.c) with its settings in the environment (ipc.ts). It loads the configuration in
+ * a loader process (config-elsewhere.ts), runs the VRRP side, and handles its signals:
  *   SIGTERM / SIGINT  graceful stop (priority-0 adverts, VIPs released, log flushed), exit 0;
  *   SIGUSR1 / SIGUSR2 data dump / stats files;
- *   SIGHUP            ignored here: the parent reloads and sends the new configuration.
- * If the parent goes away (its IPC channel closes), the child stops gracefully too: a VRRP side
- * without its watchdog would never be restarted.
+ *   SIGHUP            reload: the new configuration is loaded elsewhere; a bad one is refused with
+ *                     the reason logged and the running one kept; a good one is diffed against the
+ *                     running one (untouched instances keep their state and VIPs).
+ * Its configuration having errors at start (a restart after the file was edited), it exits with
+ * EXIT_CONFIG and the watchdog stops. If the watchdog goes away (the IPC channel closes), the child
+ * stops gracefully too: a VRRP side without its watchdog would never be restarted.
  */
-import { isParentMessage, type ChildMessage } from './ipc.js';
+import { childSettingsFromEnv, EXIT_CONFIG, isResendStatesMessage, type ChildMessage, type ChildSettings } from './ipc.js';
 import { createLogger, type DaemonLogger } from './logger.js';
 import { VrrpProcess } from './vrrp-process.js';
 import { tuneGarbageCollector } from '../engine/gc-tuning.js';
 import { childPriority } from './process-priority.js';
+import { loadConfigElsewhere } from './config-elsewhere.js';
 import type { KeepalivedConfig } from '../config/types.js';
 
-// An entry of its own (forked by the parent): the same collector tuning as the CLI (gc-tuning.ts).
+// An entry of its own (forked by the watchdog): the same collector tuning as the CLI (gc-tuning.ts).
 tuneGarbageCollector();
 
+const TAG = 'Keepalived_vrrp';
 let vrrp: VrrpProcess | undefined;
-/** The start in progress: a stop that arrives meanwhile waits for it, then undoes it properly. */
-let starting: Promise<unknown> | undefined;
-let log: DaemonLogger = createLogger({ tag: 'Keepalived_vrrp', console: true, detailed: false });
+/** Start, reloads and stop run one after another. */
+let chain: Promise<unknown> = Promise.resolve();
 let stopping: Promise<void> | undefined;
 
-/** The nice value the daemon was started with (the parent's, before it yielded). */
-let baseNice = 0;
+const found = childSettingsFromEnv();
+if (!found.ok) {
+  process.stderr.write(`${TAG}: ${found.error}\n`);
+  process.exit(1);
+}
+const settings: ChildSettings = found.settings;
+const log: DaemonLogger = createLogger({ tag: TAG, console: settings.logConsole, detailed: settings.logDetail });
 const keepPriority = childPriority('VRRP child', 'vrrp_priority', { info: (l) => log.info(l), error: (l) => log.error(l) });
-const applyPriority = (config: KeepalivedConfig): void => keepPriority(config.globalDefs.vrrpPriority, baseNice);
+const applyPriority = (config: KeepalivedConfig): void => keepPriority(config.globalDefs.vrrpPriority, settings.nice);
 
 function send(m: ChildMessage): void {
   if (process.connected) process.send?.(m);
+}
+
+function queue(f: () => Promise<unknown>): void {
+  chain = chain.then(f, f).catch(() => undefined);
+}
+
+function load(): ReturnType<typeof loadConfigElsewhere> {
+  return loadConfigElsewhere({ file: settings.configFile, ...(settings.configId !== undefined ? { configId: settings.configId } : {}), part: 'vrrp', nice: settings.nice });
+}
+
+function sendStates(p: VrrpProcess): void {
+  for (const i of p.status().instances) send({ type: 'vrrpState', instance: i.name, state: i.state });
 }
 
 function stop(why: string): Promise<void> {
   stopping ??= (async () => {
     log.info(`Stopping (${why})`);
     try {
-      await starting;
+      await chain;
       await vrrp?.stop();
     } catch (e) {
       log.error(`error while stopping: ${(e as Error).message}`);
@@ -50,7 +72,6 @@ function stop(why: string): Promise<void> {
 
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGHUP', () => undefined);
 process.on('SIGUSR1', () => {
   try {
     vrrp?.writeDataDump();
@@ -66,53 +87,65 @@ process.on('SIGUSR2', () => {
   }
 });
 process.on('disconnect', () => void stop('parent gone'));
-
 process.on('message', (m: unknown) => {
-  if (!isParentMessage(m)) return;
-  if (m.type === 'start') {
-    if (vrrp !== undefined) return;
-    log = createLogger({ tag: 'Keepalived_vrrp', console: m.settings.logConsole, detailed: m.settings.logDetail });
-    baseNice = m.settings.nice;
-    applyPriority(m.config);
-    starting = VrrpProcess.start({
-      config: m.config,
+  // A checker child (re)started: it hears every instance's state first (lvs_sync_daemon).
+  if (isResendStatesMessage(m) && vrrp !== undefined) sendStates(vrrp);
+});
+
+process.on('SIGHUP', () =>
+  queue(async () => {
+    if (vrrp === undefined || stopping !== undefined) return;
+    log.info(`Reloading: reading ${settings.configFile}`);
+    const next = await load();
+    if (stopping !== undefined) return;
+    if (!next.ok) {
+      for (const e of next.errors) log.error(e);
+      log.error('Reload refused: the new configuration has errors; keeping the running one');
+      return;
+    }
+    for (const w of next.warnings) log.info(w);
+    applyPriority(next.config);
+    try {
+      const report = await vrrp.reload(next.config);
+      log.info(`Reload finished: kept ${report.kept.length}, stopped ${report.stopped.length}, started ${report.started.length}`);
+    } catch (e) {
+      log.error(`reload failed: ${(e as Error).message}`);
+    }
+    // Virtual servers where there were none: the watchdog starts the checker child.
+    if (next.virtualServers > 0) send({ type: 'checkersWanted' });
+  }),
+);
+
+queue(async () => {
+  const loaded = await load();
+  if (!loaded.ok) {
+    for (const e of loaded.errors) log.error(e);
+    log.error('VRRP side cannot start: the configuration has errors');
+    process.exit(EXIT_CONFIG);
+  }
+  applyPriority(loaded.config);
+  try {
+    const p = await VrrpProcess.start({
+      config: loaded.config,
       log,
-      keepVipsAtExit: m.settings.keepVipsAtExit,
-      ...(m.settings.logDir !== undefined ? { logDir: m.settings.logDir } : {}),
-      ...(m.settings.metricsPort !== undefined ? { metricsPort: m.settings.metricsPort } : {}),
-    }).then(
-      (p) => {
-        vrrp = p;
-        // Each instance's committed state goes to the parent, which forwards it to the checker
-        // child: lvs_sync_daemon follows the instance it names.
-        p.journal.committed$.subscribe((rec) => {
-          if (rec.kind !== 'transition' || !rec.actor.startsWith('vrrp/')) return;
-          const to = (rec.data as { to?: unknown }).to;
-          if (to === 'INIT' || to === 'BACKUP' || to === 'MASTER' || to === 'FAULT' || to === 'STOP') {
-            send({ type: 'vrrpState', instance: rec.actor.slice('vrrp/'.length), state: to });
-          }
-        });
-        // What was committed before the subscription: the states as they are now.
-        for (const i of p.status().instances) send({ type: 'vrrpState', instance: i.name, state: i.state });
-        if (stopping !== undefined) return;
-        send({ type: 'ready' });
-      },
-      (e: unknown) => {
-        log.error(`VRRP side cannot start: ${(e as Error).message}`);
-        send({ type: 'startFailed', error: (e as Error).message });
-        process.exit(1);
-      },
-    );
-    starting.catch(() => undefined);
-  } else if (vrrp !== undefined && stopping === undefined) {
-    log.info('Reloading');
-    applyPriority(m.config);
-    vrrp.reload(m.config).then(
-      (report) => {
-        log.info(`Reload finished: kept ${report.kept.length}, stopped ${report.stopped.length}, started ${report.started.length}`);
-        send({ type: 'reloaded', report });
-      },
-      (e: unknown) => log.error(`reload failed: ${(e as Error).message}`),
-    );
+      keepVipsAtExit: settings.keepVipsAtExit,
+      ...(settings.logDir !== undefined ? { logDir: settings.logDir } : {}),
+      ...(settings.metricsPort !== undefined ? { metricsPort: settings.metricsPort } : {}),
+    });
+    vrrp = p;
+    // Each instance's committed state goes to the watchdog, which forwards it to the checker
+    // child: lvs_sync_daemon follows the instance it names.
+    p.journal.committed$.subscribe((rec) => {
+      if (rec.kind !== 'transition' || !rec.actor.startsWith('vrrp/')) return;
+      const to = (rec.data as { to?: unknown }).to;
+      if (to === 'INIT' || to === 'BACKUP' || to === 'MASTER' || to === 'FAULT' || to === 'STOP') {
+        send({ type: 'vrrpState', instance: rec.actor.slice('vrrp/'.length), state: to });
+      }
+    });
+    // What was committed before the subscription: the states as they are now.
+    sendStates(p);
+  } catch (e) {
+    log.error(`VRRP side cannot start: ${(e as Error).message}`);
+    process.exit(1);
   }
 });

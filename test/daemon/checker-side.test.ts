@@ -4,7 +4,7 @@
  * own namespaces. The checker child says once that IPVS is missing and keeps checking; VRRP still
  * elects; a real server whose HTTP check fails is removed (log), its notify_down runs and its
  * lvs_notify_fifo line appears; when it recovers, notify_up runs, the RS UP line appears and it is
- * added back. VI_1's state reaches the checker side through the parent (lvs_sync_daemon follows
+ * added back. VI_1's state reaches the checker side through the watchdog (lvs_sync_daemon follows
  * it). SIGTERM stops both children. The children run at vrrp_priority / checker_priority, the
  * watchdog parent 10 nicer than it was started (process-priority.ts).
  */
@@ -109,7 +109,7 @@ describe('the checker side of the daemon, on a kernel without IPVS', () => {
     await waitFor('the checker child to start', () => daemon.output().includes('Starting the checkers: 1 virtual server(s), 2 checker(s)'), 30_000);
     expect(count(daemon.output(), NO_IPVS_MESSAGE)).toBe(1);
     expect(existsSync(join(dir, 'chk.check.pid'))).toBe(true);
-    // The VRRP child's transitions reach the checker child through the parent (lvs_sync_daemon).
+    // The VRRP child's transitions reach the checker child through the watchdog (lvs_sync_daemon).
     await waitFor('the checker side to hear VI_1 is MASTER', () => /Keepalived_healthcheckers\[\d+\]: lvs_sync_daemon: VI_1 is MASTER/.test(daemon.output()), 10_000);
     // Both real servers are being probed (each HTTP server saw a request).
     await rs1.waitFor((e) => e['event'] === 'request', 10_000);
@@ -182,7 +182,7 @@ describe('the checker side of the daemon, on a kernel without IPVS', () => {
     writeFileSync(join(dir, 'chk.conf'), conf());
   }, 30_000);
 
-  it('a killed checker child is restarted by the parent and checks again; VRRP is untouched', async () => {
+  it('a killed checker child is restarted by the watchdog and checks again; VRRP is untouched', async () => {
     const pid = Number.parseInt(readFileSync(join(dir, 'chk.check.pid'), 'utf8'), 10);
     const masters = count(daemon.output(), '(VI_1) Entering MASTER STATE');
     const requests = rs1.events.length;
@@ -196,7 +196,7 @@ describe('the checker side of the daemon, on a kernel without IPVS', () => {
     expect(hasVip(lab, lab.hosts[0]!.ns, VIP)).toBe(true);
   }, 45_000);
 
-  it('SIGTERM stops both children and the parent exits 0', async () => {
+  it('SIGTERM stops both children and the watchdog exits 0', async () => {
     process.kill(daemon.proc.pid!, 'SIGTERM');
     expect(await daemon.exited).toBe(0);
     expect(daemon.output()).toContain('Stopped keepalived-ts');
@@ -213,4 +213,20 @@ describe('the checker side of the daemon, on a kernel without IPVS', () => {
     process.kill(only.proc.pid!, 'SIGTERM');
     expect(await only.exited).toBe(0);
   }, 45_000);
+
+  it('a reload that brings the first virtual_server starts the checker child (the VRRP child asks the watchdog)', async () => {
+    const vrrpOnly = conf().slice(0, conf().indexOf('virtual_server'));
+    writeFileSync(join(dir, 'late.conf'), vrrpOnly.replace('virtual_router_id 61', 'virtual_router_id 62').replace(`${VIP}/24`, '192.0.2.110/24'));
+    const late = startDaemon(lab, lab.hosts[0]!.ns, 'late', join(dir, 'late.conf'), dir);
+    await waitFor('its VRRP side', () => late.output().includes('(VI_1) Entering BACKUP STATE'), 20_000);
+    expect(late.output()).not.toContain('Starting Healthcheck child process');
+    writeFileSync(join(dir, 'late.conf'), `${readFileSync(join(dir, 'late.conf'), 'utf8')}${conf().slice(conf().indexOf('virtual_server'))}`);
+    process.kill(late.proc.pid!, 'SIGHUP');
+    await waitFor('the checker child', () => late.output().includes('Starting Healthcheck child process'), 20_000);
+    await waitFor('its checkers', () => late.output().includes('Starting the checkers: 1 virtual server(s), 2 checker(s)'), 30_000);
+    expect(existsSync(join(dir, 'late.check.pid'))).toBe(true);
+    process.kill(late.proc.pid!, 'SIGTERM');
+    expect(await late.exited).toBe(0);
+    expect(existsSync(join(dir, 'late.check.pid'))).toBe(false);
+  }, 60_000);
 });

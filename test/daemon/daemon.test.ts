@@ -2,10 +2,10 @@
  * Two keepalived-ts daemons on a bridge in network namespaces (v3, 250 ms adverts: calm enough on a loaded 2-core CI host): election,
  * takeover after the master's whole process group is SIGKILLed, a restart that clears the VIP its
  * crash left and preempts back, a SIGTERM handover, a SIGHUP with a bad configuration, and a
- * killed VRRP child that the parent restarts, a good SIGHUP that adds an instance without touching
+ * killed VRRP child that the watchdog restarts, a good SIGHUP that adds an instance without touching
  * the other, SIGUSR1's data dump and SIGUSR2's stats, and a notify script run on MASTER. The VIP is checked with `ip addr` each time.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -81,7 +81,7 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     process.kill(a.proc.pid!, 'SIGUSR2');
     await waitFor("a's stats", () => existsSync(STATS_FILE) && readFileSync(STATS_FILE, 'utf8').includes('Uptime'), 5000);
     expect(readFileSync(STATS_FILE, 'utf8')).toMatch(/Steady threads: 1 \(real-time: 1\), adverts held by their watchdog: 0, /);
-    // The VRRP child compiles its code at load and keeps it (parent.ts: a takeover runs code that
+    // The VRRP child compiles its code at load and keeps it (watchdog.ts: a takeover runs code that
     // never ran before); the pid file -r names it.
     const argv = readFileSync(`/proc/${b.vrrpPid()}/cmdline`, 'utf8').split('\0');
     expect(argv).toEqual(expect.arrayContaining(['--no-lazy', '--no-flush-bytecode']));
@@ -147,7 +147,7 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     rmSync(STATS_FILE, { force: true });
   });
 
-  it('a killed VRRP child is restarted by the parent and takes its place again', async () => {
+  it('a killed VRRP child is restarted by the watchdog and takes its place again', async () => {
     const child = a.vrrpPid();
     expect(child).toBeGreaterThan(0);
     const masters = count(a.output(), '(VI_1) Entering MASTER STATE');
@@ -155,10 +155,15 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     await waitFor('the restart', () => a.output().includes('Restarting VRRP child process'));
     await waitFor('a MASTER again', () => count(a.output(), '(VI_1) Entering MASTER STATE') > masters && hasVip(lab, nsA, VIP), 20_000);
     expect(a.vrrpPid()).not.toBe(child);
-    // Forked by the parent, which runs 10 nicer (process-priority.ts), at the daemon's own priority.
+    // Forked by the watchdog, which runs 10 nicer (process-priority.ts), at the daemon's own priority.
     const base = threadNices(process.pid)[0]!;
     expect(new Set(threadNices(a.vrrpPid()!))).toEqual(new Set([base]));
     expect(new Set(threadNices(a.proc.pid!))).toEqual(new Set([Math.min(19, base + 10)]));
+    // The parent is the watchdog program itself (keepalived-ts -n became it by execve: same pid),
+    // one thread, no Node in it.
+    expect(readlinkSync(`/proc/${a.proc.pid!}/exe`)).toMatch(/\/kts_watchdog$/);
+    expect(threadNices(a.proc.pid!)).toHaveLength(1);
+    expect(Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${a.proc.pid!}/status`, 'utf8'))?.[1])).toBeLessThan(10 * 1024);
   });
 
   it('interface down: the master goes to FAULT and releases its VIP, the backup takes over; up again: it preempts back', async () => {
@@ -213,4 +218,19 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     // The restarted a preempted b: b yielded to a's higher priority.
     expect(timeline.out).toMatch(/lb-b +VI_1 +MASTER -> BACKUP +advert from 192\.0\.2\.\d+, priority 150 > ours 100/);
   });
+
+  it('a VRRP child whose restart finds the configuration broken is not respawned: the daemon stops with status 1 and says why', async () => {
+    const conf = join(dir, 'cfg.conf');
+    writeFileSync(conf, vrrpConf('lb-cfg', 100, '192.0.2.120').replace('virtual_router_id 51', 'virtual_router_id 61'));
+    const d = startDaemon(lab, nsA, 'cfg', conf, dir);
+    await waitFor('its VRRP side', () => d.output().includes('(VI_1) Entering BACKUP STATE'), 20_000);
+    const child = d.vrrpPid()!;
+    writeFileSync(conf, 'vrrp_instance {\n');
+    process.kill(child, 'SIGKILL');
+    expect(await d.exited).toBe(1);
+    expect(d.output()).toMatch(/cfg\.conf:\d+:\d+: error:/);
+    expect(d.output()).toContain('Not respawning it: its configuration has errors; stopping');
+    expect(existsSync(join(dir, 'cfg.pid'))).toBe(false);
+    expect(existsSync(join(dir, 'cfg.vrrp.pid'))).toBe(false);
+  }, 45_000);
 });

@@ -1,5 +1,5 @@
 /**
- * What the parent sends the VRRP child: only the VRRP part of a configuration (vrrpPartOf). The
+ * What the loader sends the VRRP child: only the VRRP part of a configuration (vrrpPartOf). The
  * virtual servers stay out of the message, and leaving them out changes no reload decision (the
  * units and their fingerprints are the same as the whole configuration's).
  */

@@ -6,7 +6,7 @@
  * the page comes back and the checker adds it back; both fail and the sorry server takes over;
  * inhibit_on_failure keeps a failed server at weight 0. A service deleted behind the daemon's back
  * makes the next effect fail: the refusal is logged with the service and the table reconciled.
- * lvs_sync_daemon follows the VRRP instance's state as the parent forwards it; stop removes it all.
+ * lvs_sync_daemon follows the VRRP instance's state as the watchdog forwards it; stop removes it all.
  *
  *   client ns kts-hc 203.0.113.2 ── veth ── director 203.0.113.1 (VIP 203.0.113.100)
  *   director 198.51.100.1 on bridge kts-hbr ── kts-h1 .11, kts-h2 .12 (real), kts-h3 .13 (sorry)
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     assert.deepEqual([...ask(80, 2)].sort(), ['rs1', 'rs2']);
   });
 
-  await test('lvs_sync_daemon follows the VRRP instance the parent forwards: backup until MASTER, then master only', async () => {
+  await test('lvs_sync_daemon follows the VRRP instance the watchdog forwards: backup until MASTER, then master only', async () => {
     await until('the backup sync daemon', () => /backup sync daemon \(mcast=kts-hbr, syncid=7/.test(sh('ipvsadm -L --daemon')), 10_000);
     assert.doesNotMatch(sh('ipvsadm -L --daemon'), /master sync daemon/);
     checker.followVrrp('VI_1', 'MASTER');

@@ -113,6 +113,8 @@ export interface KtsNet {
   Raw6Socket: new (ifname: string, ifindex: number, protocol: number, onMessage: Raw6MessageCallback, onSteady?: SteadyRunCallback) => Raw6Socket;
   /** A CLOCK_MONOTONIC timerfd on the main loop: arm(delayMs), disarm(), close(); onExpire once per arm. */
   MonoTimer: new (onExpire: () => void) => { arm(delayMs: number): void; disarm(): void; close(): void };
+  /** execve(2): this process becomes `path` (same pid); returns only by throwing, with errno's text. */
+  execve(path: string, argv: readonly string[], env: readonly string[]): never;
 }
 
 /**
@@ -145,6 +147,14 @@ export function addonCandidates(): string[] {
     dir = up;
   }
   return out;
+}
+
+/** The daemon's watchdog program (native/watchdog.c), built beside the addon; undefined if missing. */
+export function watchdogProgram(): string | undefined {
+  const addon = addonCandidates().find((p) => existsSync(p));
+  if (addon === undefined) return undefined;
+  const program = join(dirname(addon), 'kts_watchdog');
+  return existsSync(program) ? program : undefined;
 }
 
 export function loadNative(): NativeLoad {
