@@ -54,6 +54,8 @@ const PRIO = { a: 150, b: 100 };
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
 const PAGE = Number(execFileSync('getconf', ['PAGESIZE'], { encoding: 'utf8' }).trim()) || 4096;
 const dir = mkdtempSync(join(tmpdir(), 'kts-bench-'));
+// Our daemons' SIGUSR1 / SIGUSR2 files go to this run's directory (--mem reads the stats).
+process.env.KEEPALIVED_TS_DUMP_DIR = dir;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 23)}]`, ...a);
@@ -183,7 +185,16 @@ function groupMemory(pgid) {
       const f = (k) => new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(st)?.[1] ?? '0';
       const pss = /^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? '0';
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).slice(-3).join(' ');
-      out.push(`${pid} [${cmd}] RSS ${mb(f('VmRSS'))} (anon ${mb(f('RssAnon'))}, file ${mb(f('RssFile'))}) PSS ${mb(pss)}`);
+      // The largest mappings by RSS (a file, or [heap] / [anon] for anonymous memory).
+      const byMap = new Map();
+      let cur = '';
+      for (const l of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+        const h = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(l);
+        if (h) cur = h[1] || '[anon]';
+        else if (l.startsWith('Rss:')) byMap.set(cur, (byMap.get(cur) ?? 0) + Number(/\d+/.exec(l)[0]));
+      }
+      const top = [...byMap].sort((x, y) => y[1] - x[1]).slice(0, 6).map(([k, v]) => `${k.split('/').pop()} ${mb(v)}`).join(', ');
+      out.push(`${pid} [${cmd}] RSS ${mb(f('VmRSS'))} (anon ${mb(f('RssAnon'))}, file ${mb(f('RssFile'))}) PSS ${mb(pss)} — ${top}`);
     } catch {
       /* gone */
     }
@@ -495,7 +506,20 @@ async function resources(impl, c) {
     await sleep(WINDOW_S * 1000);
     const u1 = { a: groupUsage(a.pid), b: groupUsage(b.pid), t: performance.now() };
     const secs = (u1.t - u0.t) / 1000;
-    if (MEM) for (const [who, pid] of [['master', a.pid], ['backup', b.pid]]) log(`${impl} ${c.name} ${who} memory:`, groupMemory(pid).join('; '));
+    if (MEM) {
+      for (const [who, p] of [['master', a], ['backup', b]]) {
+        log(`${impl} ${c.name} ${who} memory:`, groupMemory(p.pid).join('; '));
+        if (impl !== 'ours') continue;
+        // Ours says where its heap is: the Memory line of its SIGUSR2 stats (in this run's directory).
+        const stats = join(dir, 'keepalived-ts.stats');
+        rmSync(stats, { force: true });
+        process.kill(Number(readFileSync(p.vrrpPidFile, 'utf8')), 'SIGUSR2');
+        const end = Date.now() + 3000;
+        while (!existsSync(stats) && Date.now() < end) await sleep(50);
+        await sleep(100);
+        log(`${impl} ${c.name} ${who} VRRP child:`, /^Memory: .*$/m.exec(existsSync(stats) ? readFileSync(stats, 'utf8') : '')?.[0] ?? 'no stats');
+      }
+    }
     if (THREADS) {
       for (const [who, k] of [['master', 'a'], ['backup', 'b']]) log(`${impl} ${c.name} ${who} threads:`, threadShares(u0[k], u1[k], secs).join('; '));
     }

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "kts_net",
-      "sources": ["kts_net.c", "steady_watch.c", "steady_advert.c", "steady_bpf.c", "steady_sender.c", "exec_self.c"],
+      "sources": ["kts_net.c", "steady_watch.c", "steady_advert.c", "steady_bpf.c", "steady_sender.c", "exec_self.c", "memory.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "defines": ["NAPI_VERSION=8", "_GNU_SOURCE"]
     },

@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "exec_self.h"
+#include "memory.h"
 #include "steady_advert.h"
 #include "steady_bpf.h"
 #include "steady_sender.h"
@@ -1261,6 +1262,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "packetSend", fn);
   napi_create_function(env, "execve", NAPI_AUTO_LENGTH, kts_execve, NULL, &fn);
   napi_set_named_property(env, exports, "execve", fn);
+  napi_create_function(env, "mallocTrim", NAPI_AUTO_LENGTH, kts_malloc_trim, NULL, &fn);
+  napi_set_named_property(env, exports, "mallocTrim", fn);
   napi_property_descriptor methods4[] = {
       {"setOption", NULL, raw4_set_option, NULL, NULL, NULL, napi_default_method, NULL},
       {"send", NULL, raw4_send, NULL, NULL, NULL, napi_default_method, NULL},

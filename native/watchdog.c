@@ -185,6 +185,12 @@ static void start_child(child_t *c) {
     setpriority(PRIO_PROCESS, 0, baseNice);
     if (dup2(sv[1], 3) < 0) _exit(127);
     close_range(4, ~0U, 0);
+    /* Two malloc arenas for the Node child (src/daemon/memory-budget.ts), unless the user chose;
+     * the child takes the setting out of its environment again for what it runs. */
+    if (getenv("MALLOC_ARENA_MAX") == NULL) {
+      setenv("MALLOC_ARENA_MAX", "2", 1);
+      setenv("KTS_MALLOC_ARENA_MAX_SET", "1", 1);
+    }
     setenv("NODE_CHANNEL_FD", "3", 1);
     setenv("NODE_CHANNEL_SERIALIZATION_MODE", "json", 1);
     execv(c->argv[0], c->argv);

@@ -18,9 +18,11 @@ import { createLogger, type DaemonLogger } from './logger.js';
 import { tuneGarbageCollector } from '../engine/gc-tuning.js';
 import { childPriority } from './process-priority.js';
 import { loadConfigElsewhere } from './config-elsewhere.js';
+import { forgetMallocArenaSetting, trimMalloc } from './memory-budget.js';
 
 // An entry of its own (forked by the watchdog): the same collector tuning as the CLI (gc-tuning.ts).
 tuneGarbageCollector();
+forgetMallocArenaSetting();
 
 const TAG = 'Keepalived_healthcheckers';
 let checker: CheckerProcess | undefined;
@@ -112,6 +114,7 @@ process.on('SIGHUP', () => {
       checker = undefined;
       checker = await start(next.config, true, carried);
       log.info('Reload finished');
+      trimMalloc();
     } catch (e) {
       log.error(`reload failed: ${(e as Error).message}`);
       process.exit(1);
@@ -129,6 +132,7 @@ void queue(async () => {
   keepPriority(loaded.config.globalDefs.checkerPriority, settings.nice);
   try {
     checker = await start(loaded.config);
+    trimMalloc();
   } catch (e) {
     log.error(`checker side cannot start: ${(e as Error).message}`);
     process.exit(1);

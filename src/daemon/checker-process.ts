@@ -36,6 +36,7 @@ import type { EventRecord } from '../store/schema.js';
 import { CheckerIpvs } from './checker-ipvs.js';
 import type { DaemonLogger } from './logger.js';
 import { LvsNotifyRunner } from './lvs-notify.js';
+import { CHILD_LOG_WRITE_BUFFER_BYTES } from './memory-budget.js';
 
 /** Said once, when the kernel has no IPVS: keepalived would exit here; we keep checking. */
 export const NO_IPVS_MESSAGE = 'IPVS is not available in this kernel: health checks run, the LVS table is not programmed';
@@ -143,6 +144,7 @@ export class CheckerProcess {
       const { EventLog } = await import('../store/event-log.js');
       const log$ = await EventLog.open(dir, {
         node: g.routerId,
+        writeBufferBytes: CHILD_LOG_WRITE_BUFFER_BYTES,
         ...(g.eventLogMaxMb !== undefined ? { maxMb: g.eventLogMaxMb } : {}),
         ...(g.eventLogMaxAgeMs !== undefined ? { maxAgeMs: g.eventLogMaxAgeMs } : {}),
         logger: { error: (m) => log.error(m), warn: (m) => log.info(m) },

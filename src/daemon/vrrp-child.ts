@@ -17,10 +17,12 @@ import { VrrpProcess } from './vrrp-process.js';
 import { tuneGarbageCollector } from '../engine/gc-tuning.js';
 import { childPriority } from './process-priority.js';
 import { loadConfigElsewhere } from './config-elsewhere.js';
+import { forgetMallocArenaSetting, trimMalloc } from './memory-budget.js';
 import type { KeepalivedConfig } from '../config/types.js';
 
 // An entry of its own (forked by the watchdog): the same collector tuning as the CLI (gc-tuning.ts).
 tuneGarbageCollector();
+forgetMallocArenaSetting();
 
 const TAG = 'Keepalived_vrrp';
 let vrrp: VrrpProcess | undefined;
@@ -108,6 +110,7 @@ process.on('SIGHUP', () =>
     try {
       const report = await vrrp.reload(next.config);
       log.info(`Reload finished: kept ${report.kept.length}, stopped ${report.stopped.length}, started ${report.started.length}`);
+      trimMalloc();
     } catch (e) {
       log.error(`reload failed: ${(e as Error).message}`);
     }
@@ -144,6 +147,10 @@ queue(async () => {
     });
     // What was committed before the subscription: the states as they are now.
     sendStates(p);
+    // What loading and starting freed to malloc goes back to the kernel (memory-budget.ts), now
+    // and once the first elections' transient allocations are over.
+    trimMalloc();
+    setTimeout(trimMalloc, 10_000).unref();
   } catch (e) {
     log.error(`VRRP side cannot start: ${(e as Error).message}`);
     process.exit(1);

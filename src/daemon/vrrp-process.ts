@@ -32,6 +32,8 @@ import { leftoverVips } from './leftover.js';
 import { InstanceTransport, MetricsServer, type InstanceMetrics, type MetricsSnapshot } from './metrics.js';
 import { SyncGroupWatch } from './sync-group-state.js';
 import { VmacSetup } from './vmac-setup.js';
+import { memoryLines } from './memory-stats.js';
+import { CHILD_LOG_WRITE_BUFFER_BYTES } from './memory-budget.js';
 
 /**
  * Where SIGUSR1 (data dump + JSON status) and SIGUSR2 (stats) write, as keepalived writes
@@ -183,6 +185,7 @@ export class VrrpProcess {
     mkdirSync(dir, { recursive: true });
     const journal = await EventLog.open(dir, {
       node: config.globalDefs.routerId,
+      writeBufferBytes: CHILD_LOG_WRITE_BUFFER_BYTES,
       ...(config.globalDefs.eventLogMaxMb !== undefined ? { maxMb: config.globalDefs.eventLogMaxMb } : {}),
       ...(config.globalDefs.eventLogMaxAgeMs !== undefined ? { maxAgeMs: config.globalDefs.eventLogMaxAgeMs } : {}),
       logger: { error: (m) => log.error(m), warn: (m) => log.info(m) },
@@ -644,7 +647,7 @@ export class VrrpProcess {
     lines.push(`Packets sent: ${t.sent}`, `Packets received: ${t.received}`, `  of them counted by steady watches: ${t.watched}`, `    of them in the kernel (eBPF filter): ${snap.transport.watchedInKernel ?? 0}`);
     for (const refused of refusals) lines.push(`  Kernel filter refused on ${refused} (steady watches count in the addon)`);
     lines.push(`Steady threads: ${steady.senderThreads} (real-time: ${steady.senderRealtime}), adverts held by their watchdog: ${steady.senderHeld}, watch deadlines they woke for: ${steady.watchWakeups}`);
-    lines.push(`Send errors: ${t.sendErrors}`, `Uptime: ${Math.round((Date.now() - this.startedAt) / 1000)} s`);
+    lines.push(`Send errors: ${t.sendErrors}`, ...memoryLines(), `Uptime: ${Math.round((Date.now() - this.startedAt) / 1000)} s`);
     return `${lines.join('\n')}\n`;
   }
 

@@ -16,6 +16,7 @@ import { CHILD_SETTINGS_ENV, type ChildSettings } from './ipc.js';
 import type { DaemonLogger } from './logger.js';
 import type { DaemonOptions } from './options.js';
 import { currentNice } from './process-priority.js';
+import { CHILD_MEMORY_NODE_OPTIONS } from './memory-budget.js';
 
 /**
  * Node options of the VRRP child, after the daemon's own (process.execArgv):
@@ -23,8 +24,9 @@ import { currentNice } from './process-priority.js';
  *   (--no-flush-bytecode: V8 otherwise drops the bytecode of functions left unused for a while):
  *   a backup's takeover runs code that never ran before (a watched backup runs none for days), and
  *   compiling it then cost ≈ 0.4 ms of the takeover on the bench. About 6 MB of memory.
+ * - a small young generation (memory-budget.ts).
  */
-export const VRRP_CHILD_NODE_OPTIONS: readonly string[] = ['--no-lazy', '--no-flush-bytecode'];
+export const VRRP_CHILD_NODE_OPTIONS: readonly string[] = ['--no-lazy', '--no-flush-bytecode', ...CHILD_MEMORY_NODE_OPTIONS];
 
 /** The child's module, beside this one: .ts under tsx, .js when built. */
 function childModule(name: string): string {
@@ -76,7 +78,7 @@ export function watchdogArgv(program: string, opts: DaemonOptions, start: { vrrp
   if (start.vrrp) out.push('--start', 'vrrp');
   if (start.checkers) out.push('--start', 'checkers');
   if (!opts.checkOnly) out.push('--vrrp', opts.vrrpPidFile, ...node('vrrp-child', VRRP_CHILD_NODE_OPTIONS));
-  if (!opts.vrrpOnly) out.push('--checkers', opts.checkersPidFile, ...node('checker-child', []));
+  if (!opts.vrrpOnly) out.push('--checkers', opts.checkersPidFile, ...node('checker-child', CHILD_MEMORY_NODE_OPTIONS));
   return out;
 }
 

@@ -45,6 +45,12 @@ export interface EventLogOptions {
   maxMb?: number;
   /** Retention by age (event_log_max_age, in ms here). */
   maxAgeMs?: number;
+  /**
+   * LevelDB's write buffer (its in-memory table before a flush to disk; LevelDB's default 4 MiB).
+   * The daemon's children use a smaller one: a steady daemon writes a few kB/s, and the buffer
+   * is resident memory of a process that should stay small.
+   */
+  writeBufferBytes?: number;
   /** Longest a record waits for its commit before committed$ releases it as late (default 1 ms). */
   commitBudgetMs?: number;
   /** Records kept in memory while writes fail; beyond it the oldest are dropped (default 100 000). */
@@ -101,7 +107,7 @@ export class EventLog implements Journal {
   readonly dir: string;
   readonly node: string;
   private db: LogDb;
-  private readonly opts: Required<Omit<EventLogOptions, 'maxMb' | 'maxAgeMs'>> & Pick<EventLogOptions, 'maxMb' | 'maxAgeMs'>;
+  private readonly opts: Required<Omit<EventLogOptions, 'maxMb' | 'maxAgeMs' | 'writeBufferBytes'>> & Pick<EventLogOptions, 'maxMb' | 'maxAgeMs' | 'writeBufferBytes'>;
   private readonly subject = new Subject<EventRecord>();
   /** Records in seq order released to committed$. */
   readonly committed$: Observable<EventRecord> = this.subject.asObservable();
@@ -172,6 +178,7 @@ export class EventLog implements Journal {
       node: options.node,
       maxMb: options.maxMb,
       maxAgeMs: options.maxAgeMs,
+      writeBufferBytes: options.writeBufferBytes,
       commitBudgetMs: options.commitBudgetMs ?? 1,
       maxBacklog: options.maxBacklog ?? 100_000,
       maxBatch: options.maxBatch ?? 10_000,
@@ -181,7 +188,7 @@ export class EventLog implements Journal {
       clock: options.clock ?? defaultClock,
     };
     const fresh = await inspectDirectory(dir, true);
-    const db = await openDb(dir, fresh, opts.maxMb);
+    const db = await openDb(dir, fresh, opts.maxMb, opts.writeBufferBytes);
     try {
       const header = await readHeader(db, dir, fresh);
       if (header === undefined) {
@@ -468,7 +475,7 @@ export class EventLog implements Journal {
     this.reopening = true;
     try {
       await this.db.close().catch(() => undefined);
-      const db = new ClassicLevel<Buffer, string>(this.dir, dbOptions(false, this.opts.maxMb));
+      const db = new ClassicLevel<Buffer, string>(this.dir, dbOptions(false, this.opts.maxMb, this.opts.writeBufferBytes));
       await db.open();
       this.db = db;
       this.counters.reopens++;

@@ -41,9 +41,10 @@ export async function inspectDirectory(dir: string, mayCreate: boolean): Promise
   throw new EventLogError('NOT_A_LOG', dir, `${dir} is not a keepalived-ts event log: it holds other files (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', ...' : ''})`);
 }
 
-export function dbOptions(createIfMissing: boolean, maxMb: number | undefined) {
+export function dbOptions(createIfMissing: boolean, maxMb: number | undefined, writeBufferBytes?: number) {
   // A small size limit needs a small write buffer: the write-ahead log alone may reach it.
-  const writeBufferSize = maxMb === undefined ? undefined : Math.max(64 * 1024, Math.min(4 * 1024 * 1024, Math.floor((maxMb * 1024 * 1024) / 8)));
+  const forLimit = maxMb === undefined ? undefined : Math.max(64 * 1024, Math.min(4 * 1024 * 1024, Math.floor((maxMb * 1024 * 1024) / 8)));
+  const writeBufferSize = forLimit === undefined ? writeBufferBytes : writeBufferBytes === undefined ? forLimit : Math.min(forLimit, writeBufferBytes);
   return {
     keyEncoding: 'buffer',
     valueEncoding: 'utf8',
@@ -53,8 +54,8 @@ export function dbOptions(createIfMissing: boolean, maxMb: number | undefined) {
   } as const;
 }
 
-export async function openDb(dir: string, fresh: boolean, maxMb: number | undefined): Promise<LogDb> {
-  const db = new ClassicLevel<Buffer, string>(dir, dbOptions(fresh, maxMb));
+export async function openDb(dir: string, fresh: boolean, maxMb: number | undefined, writeBufferBytes?: number): Promise<LogDb> {
+  const db = new ClassicLevel<Buffer, string>(dir, dbOptions(fresh, maxMb, writeBufferBytes));
   try {
     await db.open();
   } catch (err) {

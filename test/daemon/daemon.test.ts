@@ -37,7 +37,8 @@ beforeAll(() => {
   nsB = lab.hosts[1]!.ns;
   dir = mkdtempSync(join(tmpdir(), 'kts-daemon-test-'));
   notifyOut = join(dir, 'notify.out');
-  writeFileSync(join(dir, 'notify.sh'), `#!/bin/sh\necho "$@" >> ${notifyOut}\n`, { mode: 0o755 });
+  // It also says whether MALLOC_ARENA_MAX reached it (the watchdog sets it for its children only).
+  writeFileSync(join(dir, 'notify.sh'), `#!/bin/sh\necho "$@" "arena=\${MALLOC_ARENA_MAX:-unset}" >> ${notifyOut}\n`, { mode: 0o755 });
   writeFileSync(join(dir, 'a.conf'), aConf());
   writeFileSync(join(dir, 'b.conf'), vrrpConf('lb-b', 100, VIP));
 });
@@ -56,6 +57,9 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     await waitFor('a to send gratuitous ARP', () => a.output().includes(`Sending gratuitous ARP on eth0 for ${VIP}`), 2000);
     // The notify script ran with keepalived's arguments, as an argv (no shell).
     await waitFor('the notify script', () => existsSync(notifyOut) && readFileSync(notifyOut, 'utf8').includes('INSTANCE VI_1 MASTER 150'), 5000);
+    // The VRRP child ran with two malloc arenas (memory-budget.ts); its scripts get the user's environment.
+    expect(readFileSync(`/proc/${a.vrrpPid()!}/environ`, 'utf8').split('\0')).toContain('MALLOC_ARENA_MAX=2');
+    expect(readFileSync(notifyOut, 'utf8')).toContain('INSTANCE VI_1 MASTER 150 arena=unset');
     // b may have won briefly if it started first; it must end as BACKUP without the VIP.
     await waitFor('b to end as BACKUP without the VIP', () => b.output().lastIndexOf('Entering BACKUP STATE') > b.output().lastIndexOf('Entering MASTER STATE') && !hasVip(lab, nsB, VIP));
     // The backup hears a's steady adverts through a steady watch (counted below JavaScript, by

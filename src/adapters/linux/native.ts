@@ -115,6 +115,8 @@ export interface KtsNet {
   MonoTimer: new (onExpire: () => void) => { arm(delayMs: number): void; disarm(): void; close(): void };
   /** execve(2): this process becomes `path` (same pid); returns only by throwing, with errno's text. */
   execve(path: string, argv: readonly string[], env: readonly string[]): never;
+  /** malloc_trim(0): free malloc pages back to the kernel; whether any were. */
+  mallocTrim(): boolean;
 }
 
 /**

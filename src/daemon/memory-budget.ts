@@ -1,0 +1,41 @@
+/**
+ * How the daemon's children keep their memory small: keepalived's whole daemon is ≈ 13 MB of RSS;
+ * ours is a C watchdog (≈ 2 MB) and a Node process per side. What a Node process holds beyond the
+ * node binary's own pages is mostly room to grow, sized for throughput, not for a daemon:
+ * - V8's young generation: two semi-spaces of up to 16 MB each by default, kept resident once a
+ *   busy master (255 instances at 0.1 s: 2,550 adverts/s) has grown them — 32 MB of the VRRP
+ *   child's 114 MB there. Objects of a step live for microseconds, so a small young generation
+ *   costs a few more scavenges of almost nothing (bench/README.md, "Takeover and resources").
+ * - LevelDB's write buffer (4 MB by default), filled by the event log's few kB/s before each flush.
+ * - glibc's malloc arenas, one per thread that allocates (Node has about ten), each keeping its
+ *   freed memory: two are plenty for a process whose allocations are V8's and LevelDB's.
+ * - what V8's compiler and parser freed to malloc while the child loaded (it compiles everything at
+ *   load: --no-lazy) or reloaded: malloc keeps it until trimmed (trimMalloc, after each).
+ */
+import { loadNative } from '../adapters/linux/native.js';
+
+/** V8's largest semi-space, MB (the young generation is two of them). */
+export const CHILD_MAX_SEMI_SPACE_MB = 2;
+
+/** Node options for a daemon child's memory (the watchdog's command line for it, watchdog.ts). */
+export const CHILD_MEMORY_NODE_OPTIONS: readonly string[] = [`--max-semi-space-size=${CHILD_MAX_SEMI_SPACE_MB}`];
+
+/** The children's event logs' LevelDB write buffer (event-log.ts: writeBufferBytes). */
+export const CHILD_LOG_WRITE_BUFFER_BYTES = 1024 * 1024;
+
+/**
+ * The watchdog sets MALLOC_ARENA_MAX for a child it starts (native/watchdog.c) when the user had
+ * not: glibc read it when the process started, and the scripts and loaders the child runs get the
+ * user's environment, not ours.
+ */
+export function forgetMallocArenaSetting(env: NodeJS.ProcessEnv = process.env): void {
+  if (env['KTS_MALLOC_ARENA_MAX_SET'] === undefined) return;
+  delete env['MALLOC_ARENA_MAX'];
+  delete env['KTS_MALLOC_ARENA_MAX_SET'];
+}
+
+/** Free malloc pages back to the kernel (native/memory.c); a no-op without the addon. */
+export function trimMalloc(): void {
+  const n = loadNative();
+  if (n.ok) n.addon.mallocTrim();
+}
