@@ -19,6 +19,7 @@
  * uses process.send / process.on('message') and sees 'disconnect' when the watchdog dies. On it:
  *   VRRP child → {"type":"vrrpState",...}   forwarded as it is to the checker child (lvs_sync_daemon);
  *   VRRP child → {"type":"checkersWanted"}  a reload brought virtual servers: start the checker child;
+ *   either child → {"type":"ready"}          its signal handlers are in place (signals wait till then);
  *   watchdog → VRRP child {"type":"resendStates"}  when a checker child (re)starts.
  * Signals: SIGHUP is passed to the children (each reloads itself), SIGUSR1 / SIGUSR2 to the VRRP
  * child, SIGTERM / SIGINT stop the children (SIGKILL after 10 s) and then the watchdog.
@@ -64,6 +65,8 @@ typedef struct {
   char buf[LINE_MAX_BYTES];
   size_t len;
   int discarding;      /* the current line is too long: dropped up to its end */
+  int ready;           /* it said {"type":"ready"}: its signal handlers are in place */
+  unsigned pending;    /* signals held until it is ready (bit n: signal n) */
 } child_t;
 
 static int logConsole = 0;
@@ -168,6 +171,8 @@ static void start_child(child_t *c) {
   c->restartAt = 0;
   c->len = 0;
   c->discarding = 0;
+  c->ready = 0;
+  c->pending = 0;
   pid_t pid = fork();
   if (pid < 0) {
     logf_("cannot start the %s child process: fork: %s", c->name, strerror(errno));
@@ -235,7 +240,29 @@ static void close_channel(child_t *c) {
   c->fd = -1;
 }
 
+/*
+ * A signal for a child. Until the child says it is ready, Node's default actions would apply —
+ * SIGHUP and SIGUSR2 end the process, SIGUSR1 opens the inspector — so it waits, and goes on
+ * when the child's 'ready' comes.
+ */
+static void pass_signal(child_t *c, int sig) {
+  if (c->pid <= 0) return;
+  if (!c->ready) {
+    c->pending |= 1u << sig;
+    return;
+  }
+  kill(c->pid, sig);
+}
+
 static void on_line(child_t *c, char *line, size_t len) {
+  static const char ready[] = "{\"type\":\"ready\"}";
+  if (len == sizeof ready - 1 && memcmp(line, ready, len) == 0) {
+    c->ready = 1;
+    for (int sig = 1; sig < 32; sig++)
+      if (c->pending & (1u << sig)) kill(c->pid, sig);
+    c->pending = 0;
+    return;
+  }
   if (c != &vrrp) return;
   /* JSON.stringify's own spelling: the type comes first in the messages we send (ipc.ts). */
   static const char state[] = "{\"type\":\"vrrpState\"";
@@ -408,12 +435,11 @@ int main(int argc, char **argv) {
           case SIGHUP:
             if (shuttingDown) break;
             logf_("Reloading: SIGHUP to the children, each loads the configuration again");
-            for (int c = 0; c < 2; c++)
-              if (cs[c]->pid > 0) kill(cs[c]->pid, SIGHUP);
+            for (int c = 0; c < 2; c++) pass_signal(cs[c], SIGHUP);
             break;
           case SIGUSR1:
           case SIGUSR2:
-            if (vrrp.pid > 0) kill(vrrp.pid, (int)si.ssi_signo);
+            pass_signal(&vrrp, (int)si.ssi_signo);
             break;
         }
       }

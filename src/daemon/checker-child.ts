@@ -11,7 +11,7 @@
  * If the watchdog goes away (its IPC channel closes), the child stops gracefully too.
  */
 import type { KeepalivedConfig } from '../config/types.js';
-import { childSettingsFromEnv, EXIT_CONFIG, isVrrpStateMessage, type ChildSettings } from './ipc.js';
+import { childSettingsFromEnv, EXIT_CONFIG, isVrrpStateMessage, type ChildMessage, type ChildSettings } from './ipc.js';
 import type { CarriedCheckerState } from '../engine/checkers.js';
 import { CheckerProcess } from './checker-process.js';
 import { createLogger, type DaemonLogger } from './logger.js';
@@ -121,6 +121,9 @@ process.on('SIGHUP', () => {
     }
   });
 });
+
+// Every handler is in place: the watchdog may pass signals on now.
+if (process.connected) process.send?.({ type: 'ready' } satisfies ChildMessage);
 
 void queue(async () => {
   const loaded = await load();

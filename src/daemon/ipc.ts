@@ -57,7 +57,12 @@ export type ChildMessage =
   /** The VRRP child: an instance entered a state (the watchdog forwards it to the checker child). */
   | VrrpStateMessage
   /** The VRRP child: the configuration (a reload) has virtual servers: the checker child should run. */
-  | { type: 'checkersWanted' };
+  | { type: 'checkersWanted' }
+  /**
+   * Either child: its signal handlers are in place. Signals for it wait in the watchdog until then
+   * (Node's defaults would end the process on SIGHUP / SIGUSR2 and open the inspector on SIGUSR1).
+   */
+  | { type: 'ready' };
 
 /** What the watchdog sends the VRRP child: a checker child (re)started and wants every state. */
 export interface ResendStatesMessage {

@@ -74,20 +74,20 @@ function stop(why: string): Promise<void> {
 
 process.on('SIGTERM', () => void stop('SIGTERM'));
 process.on('SIGINT', () => void stop('SIGINT'));
-process.on('SIGUSR1', () => {
-  try {
-    vrrp?.writeDataDump();
-  } catch (e) {
-    log.error(`cannot write the data dump: ${(e as Error).message}`);
-  }
-});
-process.on('SIGUSR2', () => {
-  try {
-    vrrp?.writeStats();
-  } catch (e) {
-    log.error(`cannot write the stats: ${(e as Error).message}`);
-  }
-});
+/** SIGUSR1 / SIGUSR2: at once when the VRRP side runs, else once its start is over. */
+function whenStarted(what: string, write: (p: VrrpProcess) => void): void {
+  const run = (): void => {
+    try {
+      if (vrrp !== undefined) write(vrrp);
+    } catch (e) {
+      log.error(`cannot write the ${what}: ${(e as Error).message}`);
+    }
+  };
+  if (vrrp !== undefined) run();
+  else queue(async () => run());
+}
+process.on('SIGUSR1', () => whenStarted('data dump', (p) => p.writeDataDump()));
+process.on('SIGUSR2', () => whenStarted('stats', (p) => p.writeStats()));
 process.on('disconnect', () => void stop('parent gone'));
 process.on('message', (m: unknown) => {
   // A checker child (re)started: it hears every instance's state first (lvs_sync_daemon).
@@ -118,6 +118,9 @@ process.on('SIGHUP', () =>
     if (next.virtualServers > 0) send({ type: 'checkersWanted' });
   }),
 );
+
+// Every handler is in place: the watchdog may pass signals on now.
+send({ type: 'ready' });
 
 queue(async () => {
   const loaded = await load();

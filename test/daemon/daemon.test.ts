@@ -237,4 +237,23 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     expect(existsSync(join(dir, 'cfg.pid'))).toBe(false);
     expect(existsSync(join(dir, 'cfg.vrrp.pid'))).toBe(false);
   }, 45_000);
+
+  it('signals that come while a child is still loading wait for it: SIGHUP reloads, SIGUSR1 dumps, nothing dies and no inspector opens', async () => {
+    const conf = join(dir, 'early.conf');
+    writeFileSync(conf, vrrpConf('lb-early', 100, '192.0.2.121').replace('virtual_router_id 51', 'virtual_router_id 62'));
+    const d = startDaemon(lab, nsA, 'early', conf, dir);
+    // The watchdog writes the child's pid file as it forks it, long before Node has loaded the child.
+    await waitFor('the VRRP child forked', () => d.vrrpPid() !== undefined && !Number.isNaN(d.vrrpPid()), 10_000);
+    const child = d.vrrpPid()!;
+    rmSync(DATA_DUMP_FILE, { force: true });
+    process.kill(d.proc.pid!, 'SIGHUP');
+    process.kill(d.proc.pid!, 'SIGUSR1');
+    await waitFor('the reload', () => d.output().includes('Keepalived_vrrp') && d.output().includes('Reload finished'), 20_000);
+    await waitFor('the data dump', () => existsSync(DATA_DUMP_FILE) && readFileSync(DATA_DUMP_FILE, 'utf8').includes('VI_1'), 10_000);
+    expect(d.vrrpPid()).toBe(child);
+    expect(d.output()).not.toContain('died');
+    expect(d.output()).not.toContain('Debugger listening');
+    process.kill(d.proc.pid!, 'SIGTERM');
+    expect(await d.exited).toBe(0);
+  }, 45_000);
 });
