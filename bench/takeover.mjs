@@ -425,6 +425,8 @@ async function takeoverPair(impl, mode, mac) {
   const fromA = (p) => p.kind === 'vrrp' && p.src === IP.a && p.prio > 0;
   const fromB = (p) => p.kind === 'vrrp' && p.src === IP.b;
   const replyFromB = (p) => p.kind === 'icmp' && p.src === VIP && p.smac === mac.b;
+  // b's gratuitous ARP for the VIP: what moves the client (its time says how long b's effects took).
+  const garpFromB = (p) => p.kind === 'arp' && p.smac === mac.b && p.spa === VIP;
   // The client: a UDP datagram to the VIP's closed port 9 every 5 ms; whoever holds the VIP answers
   // with an ICMP port unreachable from the VIP (icmp_ratelimit is 0 on a and b), seen on the wire.
   const ping = start(NS.c, ['node', '-e', CLIENT], `client-${serial}.txt`);
@@ -444,7 +446,8 @@ async function takeoverPair(impl, mode, mac) {
     const lastA = r.packets.slice(0, firstB.index).filter(fromA).at(-1);
     await sleep(Math.max(300, 2 * ms));
     const replyB = readPackets(r).slice(firstB.index).find((p) => replyFromB(p) && p.t >= lastA.t);
-    const crash = { wire: (firstB.pkt.t - lastA.t) * 1000, client: replyB ? (replyB.t - lastA.t) * 1000 : NaN };
+    const garpB = readPackets(r).slice(firstB.index - 1).find((p) => garpFromB(p) && p.t >= lastA.t);
+    const crash = { wire: (firstB.pkt.t - lastA.t) * 1000, client: replyB ? (replyB.t - lastA.t) * 1000 : NaN, garp: garpB ? (garpB.t - lastA.t) * 1000 : NaN };
     flushVips('a');
 
     // a comes back and preempts; b goes back to BACKUP and falls silent.
@@ -464,7 +467,8 @@ async function takeoverPair(impl, mode, mac) {
     await stopping;
     await sleep(Math.max(300, 2 * ms));
     const replyB2 = readPackets(r).slice(firstB2.index - 1).find((p) => replyFromB(p) && p.t >= zero.pkt.t);
-    const graceful = { wire: (firstB2.pkt.t - zero.pkt.t) * 1000, client: replyB2 ? (replyB2.t - zero.pkt.t) * 1000 : NaN };
+    const garpB2 = readPackets(r).slice(firstB2.index - 1).find((p) => garpFromB(p) && p.t >= zero.pkt.t);
+    const graceful = { wire: (firstB2.pkt.t - zero.pkt.t) * 1000, client: replyB2 ? (replyB2.t - zero.pkt.t) * 1000 : NaN, garp: garpB2 ? (garpB2.t - zero.pkt.t) * 1000 : NaN };
     return { crash, graceful };
   } finally {
     await stop(a, 'SIGTERM');
@@ -607,7 +611,7 @@ async function main() {
         try {
           const res = await takeoverPair(impl, mode, mac);
           takeover[mode.name][impl].push(res);
-          log(`${mode.name} ${impl} rep ${rep + 1}: crash ${f1(res.crash.wire)} ms (client ${f1(res.crash.client)}), graceful ${f1(res.graceful.wire)} ms (client ${f1(res.graceful.client)})`);
+          log(`${mode.name} ${impl} rep ${rep + 1}: crash ${f1(res.crash.wire)} ms (GARP ${f1(res.crash.garp)}, client ${f1(res.crash.client)}), graceful ${f1(res.graceful.wire)} ms (GARP ${f1(res.graceful.garp)}, client ${f1(res.graceful.client)})`);
         } catch (e) {
           log(`${mode.name} ${impl} rep ${rep + 1} FAILED: ${e.message}`);
           takeover[mode.name][impl].push({ error: e.message });

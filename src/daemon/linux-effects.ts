@@ -203,7 +203,9 @@ export class LinuxEffects {
     for (const address of addresses) {
       const spec = specs.get(address) ?? { address, prefixLen: address.includes(':') ? 128 : 32, family: address.includes(':') ? 'ipv6' : 'ipv4' };
       const dev = this.deps.deviceFor?.(instance) ?? config.interface;
-      const r = op === 'add' ? await this.deps.vips.add(spec, dev) : await this.deps.vips.remove(spec, dev);
+      // The device's index as the GARPs use it: the VIP adapter then needs no lookup first.
+      const ifindex = this.deps.interfaces.get(spec.dev ?? dev)?.ifindex;
+      const r = op === 'add' ? await this.deps.vips.add(spec, dev, ifindex) : await this.deps.vips.remove(spec, dev, ifindex);
       if (!r.ok) this.deps.log.error(`(${instance}) ${r.error}`);
       else if (op === 'add') held.add(address);
       else held.delete(address);

@@ -209,6 +209,7 @@ export class VrrpProcess {
     } catch (e) {
       log.error(`cannot read the event log's tail in ${dir}: ${(e as Error).message}`);
     }
+    await vips.warmUp(config.vrrpInstances.flatMap((i) => [i.interface, ...[...i.virtualIpaddress, ...i.virtualIpaddressExcluded].map((a) => a.dev ?? i.interface)]));
     journal.writeConfig(JSON.parse(stable(config)) as unknown, opts.programVersion ?? 'keepalived-ts');
     // Master_Down_Timer's last stretch on a kernel timer (timerfd), as keepalived's timers are.
     const kernelTimer = kernelTimerFactory();

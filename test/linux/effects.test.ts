@@ -74,6 +74,21 @@ describe('VIPs on netlink', () => {
     expect(await node.call('vip-remove', { vip: vip4, dev: 'eth0' })).toEqual({ ok: true, changed: false });
   });
 
+  it('with the device index known (a takeover skips the lookup) the VIP goes on that device; an index that is gone falls back to the name', async () => {
+    const ifindex = (await node.call('lookup', { ifname: 'eth0' }))['ifindex'] as number;
+    expect(ifindex).toBeGreaterThan(0);
+    const vip = { address: '192.0.2.103', prefixLen: 32, family: 'ipv4' };
+    expect(await node.call('vip-add', { vip, dev: 'eth0', ifindex })).toEqual({ ok: true, changed: true });
+    expect(ipAddr(nodeNs)).toContain('192.0.2.103/32');
+    expect(await node.call('vip-remove', { vip, dev: 'eth0', ifindex })).toEqual({ ok: true, changed: true });
+    expect(ipAddr(nodeNs)).not.toContain('192.0.2.103');
+    // A device recreated since: its old index no longer exists (ENODEV), the name is looked up.
+    expect(await node.call('vip-add', { vip, dev: 'eth0', ifindex: 99_999 })).toEqual({ ok: true, changed: true });
+    expect(ipAddr(nodeNs)).toContain('192.0.2.103/32');
+    expect(await node.call('vip-remove', { vip, dev: 'eth0', ifindex: 99_999 })).toEqual({ ok: true, changed: true });
+    expect(ipAddr(nodeNs)).not.toContain('192.0.2.103');
+  });
+
   it('a VIP the kernel refuses gives a clear error, and the adapter keeps working', async () => {
     lab.exec(nodeNs, ['ip', 'link', 'add', 'nov6', 'type', 'veth', 'peer', 'name', 'nov6p']);
     lab.exec(nodeNs, ['sysctl', '-q', '-w', 'net.ipv6.conf.nov6.disable_ipv6=1']);

@@ -209,9 +209,9 @@ async function handle(cmd: Cmd): Promise<unknown> {
       transport.setKernelWatches(cmd['on'] as boolean);
       return { ok: true };
     case 'vip-add':
-      return vips.add(cmd['vip'] as VipSpec, cmd['dev'] as string);
+      return vips.add(cmd['vip'] as VipSpec, cmd['dev'] as string, cmd['ifindex'] as number | undefined);
     case 'vip-remove':
-      return vips.remove(cmd['vip'] as VipSpec, cmd['dev'] as string);
+      return vips.remove(cmd['vip'] as VipSpec, cmd['dev'] as string, cmd['ifindex'] as number | undefined);
     case 'route-add':
       return routes.add(cmd['route'] as RouteSpec);
     case 'route-remove':
