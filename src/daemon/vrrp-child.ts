@@ -17,7 +17,7 @@ import { VrrpProcess } from './vrrp-process.js';
 import { tuneGarbageCollector } from '../engine/gc-tuning.js';
 import { childPriority } from './process-priority.js';
 import { loadConfigElsewhere } from './config-elsewhere.js';
-import { forgetMallocArenaSetting, trimMalloc } from './memory-budget.js';
+import { collectStartupGarbage, forgetMallocArenaSetting, trimMalloc } from './memory-budget.js';
 import type { KeepalivedConfig } from '../config/types.js';
 
 // An entry of its own (forked by the watchdog): the same collector tuning as the CLI (gc-tuning.ts).
@@ -150,9 +150,9 @@ queue(async () => {
     });
     // What was committed before the subscription: the states as they are now.
     sendStates(p);
-    // What loading and starting freed to malloc goes back to the kernel (memory-budget.ts), now
-    // and once the first elections' transient allocations are over.
-    trimMalloc();
+    // The start's garbage goes now, and what it freed to malloc back to the kernel
+    // (memory-budget.ts); malloc is trimmed again once the first elections' allocations are over.
+    collectStartupGarbage();
     setTimeout(trimMalloc, 10_000).unref();
   } catch (e) {
     log.error(`VRRP side cannot start: ${(e as Error).message}`);
