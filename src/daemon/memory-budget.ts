@@ -44,13 +44,13 @@ export function trimMalloc(): void {
 }
 
 /**
- * A full collection once the child has started, then malloc_trim. Why: with a small young
- * generation, what loading and starting left behind is promoted to the old generation, which then
- * reaches its first limit a second or two later — in a backup's first takeovers, where the
+ * A full collection once the child has loaded its code and configuration, then malloc_trim. Why:
+ * with a small young generation, what loading left behind is promoted to the old generation, which
+ * then reaches its first limit a second or two later — in a backup's first takeovers, where the
  * incremental marking's steps (up to 3 ms each, seen with --trace-gc) made a 60.9 ms skew timer
- * fire 3–10 ms late on the bench. Collected at once, at the end of the start, the old generation
- * starts from what is really alive and its next limit is far off; the pause (a few ms) falls where
- * every instance still waits out its first Master_Down_Interval.
+ * fire 3–10 ms late on the bench. Collected at once, before any instance starts (so the pause of
+ * ≈ 10 ms delays no timer), the old generation starts from what is really alive and its next
+ * limit is far off.
  */
 export function collectStartupGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();

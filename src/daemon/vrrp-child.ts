@@ -130,6 +130,8 @@ queue(async () => {
     process.exit(EXIT_CONFIG);
   }
   applyPriority(loaded.config);
+  // Loading's garbage goes before any instance runs a timer (memory-budget.ts).
+  collectStartupGarbage();
   try {
     const p = await VrrpProcess.start({
       config: loaded.config,
@@ -150,9 +152,9 @@ queue(async () => {
     });
     // What was committed before the subscription: the states as they are now.
     sendStates(p);
-    // The start's garbage goes now, and what it freed to malloc back to the kernel
-    // (memory-budget.ts); malloc is trimmed again once the first elections' allocations are over.
-    collectStartupGarbage();
+    // What the start freed to malloc goes back to the kernel, now and once the first elections'
+    // allocations are over (memory-budget.ts).
+    trimMalloc();
     setTimeout(trimMalloc, 10_000).unref();
   } catch (e) {
     log.error(`VRRP side cannot start: ${(e as Error).message}`);
