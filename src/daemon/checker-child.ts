@@ -11,7 +11,7 @@
  * If the watchdog goes away (its IPC channel closes), the child stops gracefully too.
  */
 import type { KeepalivedConfig } from '../config/types.js';
-import { childSettingsFromEnv, EXIT_CONFIG, isVrrpStateMessage, type ChildMessage, type ChildSettings } from './ipc.js';
+import { childSettingsOrExit, EXIT_CONFIG, isVrrpStateMessage, type ChildMessage, type ChildSettings } from './ipc.js';
 import type { CarriedCheckerState } from '../engine/checkers.js';
 import { CheckerProcess } from './checker-process.js';
 import { createLogger, type DaemonLogger } from './logger.js';
@@ -32,12 +32,7 @@ let stopping = false;
 /** The last state heard of each VRRP instance: a reload's new side starts from them. */
 const vrrpStates = new Map<string, Parameters<CheckerProcess['followVrrp']>[1]>();
 
-const found = childSettingsFromEnv();
-if (!found.ok) {
-  process.stderr.write(`${TAG}: ${found.error}\n`);
-  process.exit(1);
-}
-const settings: ChildSettings = found.settings;
+const settings: ChildSettings = childSettingsOrExit(TAG);
 const log: DaemonLogger = createLogger({ tag: TAG, console: settings.logConsole, detailed: settings.logDetail });
 
 /** checker_priority, or the daemon's own priority (process-priority.ts). */

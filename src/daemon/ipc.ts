@@ -42,6 +42,14 @@ export function childSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): { ok
   }
 }
 
+/** A child's settings at its start; without them (a child started by hand) it says why and exits 1. */
+export function childSettingsOrExit(tag: string): ChildSettings {
+  const found = childSettingsFromEnv();
+  if (found.ok) return found.settings;
+  process.stderr.write(`${tag}: ${found.error}\n`);
+  process.exit(1);
+}
+
 /**
  * The part of a configuration the VRRP child runs on: global_defs, the vrrp_* blocks and the static
  * addresses and routes — never the virtual servers (the checker child's). A configuration of

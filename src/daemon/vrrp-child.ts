@@ -11,7 +11,7 @@
  * EXIT_CONFIG and the watchdog stops. If the watchdog goes away (the IPC channel closes), the child
  * stops gracefully too: a VRRP side without its watchdog would never be restarted.
  */
-import { childSettingsFromEnv, EXIT_CONFIG, isResendStatesMessage, type ChildMessage, type ChildSettings } from './ipc.js';
+import { childSettingsOrExit, EXIT_CONFIG, isResendStatesMessage, type ChildMessage, type ChildSettings } from './ipc.js';
 import { createLogger, type DaemonLogger } from './logger.js';
 import { VrrpProcess } from './vrrp-process.js';
 import { tuneGarbageCollector } from '../engine/gc-tuning.js';
@@ -30,12 +30,7 @@ let vrrp: VrrpProcess | undefined;
 let chain: Promise<unknown> = Promise.resolve();
 let stopping: Promise<void> | undefined;
 
-const found = childSettingsFromEnv();
-if (!found.ok) {
-  process.stderr.write(`${TAG}: ${found.error}\n`);
-  process.exit(1);
-}
-const settings: ChildSettings = found.settings;
+const settings: ChildSettings = childSettingsOrExit(TAG);
 const log: DaemonLogger = createLogger({ tag: TAG, console: settings.logConsole, detailed: settings.logDetail });
 const keepPriority = childPriority('VRRP child', 'vrrp_priority', { info: (l) => log.info(l), error: (l) => log.error(l) });
 const applyPriority = (config: KeepalivedConfig): void => keepPriority(config.globalDefs.vrrpPriority, settings.nice);
