@@ -1069,9 +1069,11 @@ export class NodeEngine {
         if (timer === 'masterDown' && this.opts.transport.drain !== undefined) {
           // The master is down only if no advert came within the interval: one may be waiting
           // unread in the socket (a busy loop; a backlog read 64 at a time), received before this
-          // expiry. Hear those first; an advert that re-armed the timer means it was not down.
+          // expiry. Hear those first; an advert that re-armed the timer means it was not down — and
+          // so does one the transport now watches (the timer is the watch's then: a backup starting
+          // behind a backlog hears its master's second advert only here, and that one is steady).
           this.opts.transport.drain();
-          if (!this.running || inst.timers.has(timer)) return;
+          if (!this.running || inst.timers.has(timer) || inst.watched !== undefined) return;
         }
         if (timer !== 'advert') {
           const prepared = inst.preparedExpiry;

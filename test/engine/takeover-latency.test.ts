@@ -13,7 +13,7 @@ import { NodeEngine, type EngineJournal } from '../../src/engine/node.js';
 import { protocolCodec } from '../../src/engine/protocol-codec.js';
 import { VirtualScheduler, type Scheduler, type TimerHandle, type TimerOptions } from '../../src/engine/scheduler.js';
 import { createEngineSummarizer } from '../../src/engine/summary-keys.js';
-import type { ReceivedVrrpPacket, VrrpPacket, VrrpTransport } from '../../src/engine/transport.js';
+import type { ReceivedVrrpPacket, SteadyWatch, VrrpPacket, VrrpTransport } from '../../src/engine/transport.js';
 import type { EventRecord, NewEvent } from '../../src/store/schema.js';
 import { nodeConfigText } from './lab.js';
 
@@ -31,7 +31,7 @@ class HandTransport implements VrrpTransport {
   /** Packets received (their `at` set) but not yet read: a socket's backlog, for drain(). */
   readonly queued: ReceivedVrrpPacket[] = [];
   drains = 0;
-  constructor(private readonly trace: string[]) {}
+  readonly trace: string[] = [];
   drain(): void {
     this.drains++;
     for (const p of this.queued.splice(0)) this.rx.next(p);
@@ -39,6 +39,31 @@ class HandTransport implements VrrpTransport {
   send(pkt: VrrpPacket): void {
     this.sent.push(pkt);
     this.trace.push(`advert priority ${pkt.payload[2]}`);
+  }
+}
+
+/**
+ * The same with the addon's steady watch (VrrpTransport.watchSteady): it takes every watch the
+ * engine asks for and hands one over when told (`handOver`), as the addon does before the
+ * Master_Down_Timer would run out.
+ */
+class WatchingHandTransport extends HandTransport {
+  readonly watches: SteadyWatch[] = [];
+  private current: SteadyWatch | undefined;
+  watchSteady(watch: SteadyWatch): boolean {
+    this.watches.push(watch);
+    this.current = watch;
+    return true;
+  }
+  unwatchSteady(): void {
+    this.handOver();
+  }
+  /** The watch ends with no advert since it began: the engine's own timer again, from its advert. */
+  handOver(): void {
+    const w = this.current;
+    if (w === undefined) return;
+    this.current = undefined;
+    this.rx.next({ ...w.packet, run: { count: 0, firstAt: w.packet.at, maxGapMs: 0, ended: true } });
   }
 }
 
@@ -121,13 +146,12 @@ class LateScheduler implements Scheduler {
   }
 }
 
-function lab(journal: EngineJournal, scheduler: Scheduler = new VirtualScheduler()) {
+function lab(journal: EngineJournal, scheduler: Scheduler = new VirtualScheduler(), transport: HandTransport = new HandTransport()) {
   const config = loadConfigText(
     nodeConfigText({ routerId: 'lb-b', instances: [{ name: 'VI_1', vrid: 51, priority: 100, vips: [`${VIP}/32`] }] }),
     'lb-b.conf',
   ).config!;
-  const trace: string[] = [];
-  const transport = new HandTransport(trace);
+  const trace = transport.trace;
   const engine = new NodeEngine({
     config,
     scheduler,
@@ -195,6 +219,33 @@ describe('takeover latency', () => {
     expect(transport.drains).toBe(2);
     expect(engine.state('VI_1')).toBe('MASTER');
     expect(timerInputs(journal.events()).at(-1)!.monoTime).toBe(2000 + MASTER_DOWN_MS);
+  });
+
+  it('holds a Master_Down_Timer expiry when the advert heard from the socket before it is one the transport now watches', () => {
+    // A backup starting behind a backlog (50 instances at 10 ms adverts): the master's second
+    // advert is still unread when the timer from its first runs out. Heard then, it is the steady
+    // advert, and the watch the engine hands it to holds the timer from now on.
+    const journal = new MemoryJournal();
+    const transport = new WatchingHandTransport();
+    const { engine, scheduler, receive, queue } = lab(journal, new VirtualScheduler(), transport);
+    engine.start();
+    scheduler.runUntil(1000);
+    receive(1000);
+    queue(2000);
+    scheduler.runUntil(1000 + MASTER_DOWN_MS);
+    expect(transport.drains).toBe(1);
+    expect(transport.watches).toHaveLength(1);
+    expect(transport.watches[0]!.packet.at).toBe(2000);
+    expect(engine.state('VI_1')).toBe('BACKUP');
+    expect(transport.sent).toHaveLength(0);
+    // The watch hears nothing more and hands over: the master is down 3609.375 ms after 2000.
+    scheduler.runUntil(2000 + MASTER_DOWN_MS - transport.watches[0]!.handoverMs);
+    transport.handOver();
+    scheduler.runUntil(2000 + MASTER_DOWN_MS - 0.001);
+    expect(engine.state('VI_1')).toBe('BACKUP');
+    scheduler.runUntil(2000 + MASTER_DOWN_MS);
+    expect(engine.state('VI_1')).toBe('MASTER');
+    expect(timerInputs(journal.events()).map((r) => r.monoTime)).toEqual([2000 + MASTER_DOWN_MS]);
   });
 
   it('arms Master_Down_Timer precise and shortened by the time the advert waited, the advert timer at exactly its interval', () => {
