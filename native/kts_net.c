@@ -1264,6 +1264,8 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "execve", fn);
   napi_create_function(env, "mallocTrim", NAPI_AUTO_LENGTH, kts_malloc_trim, NULL, &fn);
   napi_set_named_property(env, exports, "mallocTrim", fn);
+  napi_create_function(env, "memoryPressure", NAPI_AUTO_LENGTH, kts_memory_pressure, NULL, &fn);
+  napi_set_named_property(env, exports, "memoryPressure", fn);
   napi_property_descriptor methods4[] = {
       {"setOption", NULL, raw4_set_option, NULL, NULL, NULL, napi_default_method, NULL},
       {"send", NULL, raw4_send, NULL, NULL, NULL, napi_default_method, NULL},

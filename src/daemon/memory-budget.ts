@@ -56,3 +56,32 @@ export function collectStartupGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
   trimMalloc();
 }
+
+/**
+ * When the start's work is over, ms after it: every instance has heard its master or taken over
+ * once its Master_Down_Interval (3 × advert_int + skew, under 4 × advert_int) has passed, plus a
+ * second for the takeovers' effects (VIPs, gratuitous ARPs, the event log); and, later, the new
+ * masters' second round of gratuitous ARPs (garp_master_delay after the takeover), plus a second.
+ */
+export function startWorkOverMs(instances: readonly { advertIntMs: number; garpMasterDelayMs: number }[]): number[] {
+  const elections = 4 * Math.max(0, ...instances.map((i) => i.advertIntMs)) + 1000;
+  const garps = elections + Math.max(0, ...instances.map((i) => i.garpMasterDelayMs));
+  return garps > elections ? [elections, garps] : [elections];
+}
+
+/**
+ * V8's memory reducer, run when the start's work is over (startWorkOverMs), then malloc_trim. Why: starting and
+ * electing leaves garbage in the old generation and a young generation grown to its 4 MB (255
+ * instances: the VRRP child's RSS ≈ 10 MB above its steady 72 MB, above the 80 MB budget) that V8
+ * releases by itself only when its memory reducer runs, 15–20 s after the start. The same
+ * memory-reducing collection, asked for now (a moderate memory-pressure notification, addon):
+ * incremental, so the loop runs between the marking's steps — a plain full collection would not
+ * shrink the young generation nor give its pages back.
+ */
+export function collectElectionGarbage(): void {
+  const n = loadNative();
+  if (!n.ok) return;
+  n.addon.memoryPressure();
+  // The collection finishes in the loop's idle time; then what it freed to malloc goes back.
+  setTimeout(trimMalloc, 2000).unref();
+}

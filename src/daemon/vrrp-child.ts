@@ -17,7 +17,7 @@ import { VrrpProcess } from './vrrp-process.js';
 import { tuneGarbageCollector } from '../engine/gc-tuning.js';
 import { childPriority } from './process-priority.js';
 import { loadConfigElsewhere } from './config-elsewhere.js';
-import { collectStartupGarbage, forgetMallocArenaSetting, trimMalloc } from './memory-budget.js';
+import { collectElectionGarbage, collectStartupGarbage, startWorkOverMs, forgetMallocArenaSetting, trimMalloc } from './memory-budget.js';
 import type { KeepalivedConfig } from '../config/types.js';
 
 // An entry of its own (forked by the watchdog): the same collector tuning as the CLI (gc-tuning.ts).
@@ -150,6 +150,7 @@ queue(async () => {
     // What the start freed to malloc goes back to the kernel, now and once the first elections'
     // allocations are over (memory-budget.ts).
     trimMalloc();
+    for (const ms of startWorkOverMs(loaded.config.vrrpInstances)) setTimeout(collectElectionGarbage, ms).unref();
     setTimeout(trimMalloc, 10_000).unref();
   } catch (e) {
     log.error(`VRRP side cannot start: ${(e as Error).message}`);

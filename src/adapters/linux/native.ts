@@ -117,6 +117,8 @@ export interface KtsNet {
   execve(path: string, argv: readonly string[], env: readonly string[]): never;
   /** malloc_trim(0): free malloc pages back to the kernel; whether any were. */
   mallocTrim(): boolean;
+  /** V8's memory-reducing mark-compact, started now (native/heap_pressure.cc). */
+  memoryPressure(): boolean;
 }
 
 /**
