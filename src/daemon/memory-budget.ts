@@ -23,6 +23,15 @@ export const CHILD_MAX_SEMI_SPACE_MB = 2;
  */
 export const CHILD_MEMORY_NODE_OPTIONS: readonly string[] = [`--max-semi-space-size=${CHILD_MAX_SEMI_SPACE_MB}`, '--expose-gc'];
 
+/**
+ * Node options for the VRRP child: V8's own memory reducer off (--no-memory-reducer). It runs a
+ * memory-reducing collection 8 s after a process's last full one once it allocates little — at a
+ * moment nobody chooses: after the start's collections that was 15 s in, where the steady state
+ * begins (two collections of ≈ 10 ms: a 1-instance backup at 0.6 % of a core instead of 0.02 % on
+ * the bench's window), and it is pushed back 8 s by every full collection meanwhile. The VRRP child
+ * asks for the same collection itself when its work is over (MemoryReducer below).
+ */
+export const VRRP_CHILD_MEMORY_NODE_OPTIONS: readonly string[] = [...CHILD_MEMORY_NODE_OPTIONS, '--no-memory-reducer'];
 /** The children's event logs' LevelDB write buffer (event-log.ts: writeBufferBytes). */
 export const CHILD_LOG_WRITE_BUFFER_BYTES = 1024 * 1024;
 
@@ -58,30 +67,67 @@ export function collectStartupGarbage(): void {
 }
 
 /**
- * When the start's work is over, ms after it: every instance has heard its master or taken over
- * once its Master_Down_Interval (3 × advert_int + skew, under 4 × advert_int) has passed, plus a
- * second for the takeovers' effects (VIPs, gratuitous ARPs, the event log); and, later, the new
- * masters' second round of gratuitous ARPs (garp_master_delay after the takeover), plus a second.
+ * When the first elections are over, ms after the start: every instance has heard its master or
+ * taken over once its Master_Down_Interval (3 × advert_int + skew, under 4 × advert_int) has
+ * passed, plus a second for the takeovers' effects (VIPs, gratuitous ARPs, the event log).
  */
-export function startWorkOverMs(instances: readonly { advertIntMs: number; garpMasterDelayMs: number }[]): number[] {
-  const elections = 4 * Math.max(0, ...instances.map((i) => i.advertIntMs)) + 1000;
-  const garps = elections + Math.max(0, ...instances.map((i) => i.garpMasterDelayMs));
-  return garps > elections ? [elections, garps] : [elections];
+export function firstElectionsOverMs(advertIntervalsMs: readonly number[]): number {
+  return 4 * Math.max(0, ...advertIntervalsMs) + 1000;
 }
 
 /**
- * V8's memory reducer, run when the start's work is over (startWorkOverMs), then malloc_trim. Why: starting and
- * electing leaves garbage in the old generation and a young generation grown to its 4 MB (255
- * instances: the VRRP child's RSS ≈ 10 MB above its steady 72 MB, above the 80 MB budget) that V8
- * releases by itself only when its memory reducer runs, 15–20 s after the start. The same
- * memory-reducing collection, asked for now (a moderate memory-pressure notification, addon):
- * incremental, so the loop runs between the marking's steps — a plain full collection would not
- * shrink the young generation nor give its pages back.
+ * V8's memory-reducing collection, now, then malloc_trim. Why: a burst of work (the start and its
+ * elections, a mass takeover, a reload) leaves garbage in the old generation and a young
+ * generation grown to its 4 MB (255 instances taking over at once: the VRRP child's RSS ≈ 10 MB
+ * above its steady 72 MB, above the 80 MB budget), which only a memory-reducing collection gives
+ * back — V8's memory reducer's (off in the VRRP child: VRRP_CHILD_MEMORY_NODE_OPTIONS), asked for
+ * here by a moderate memory-pressure notification (addon). Incremental: the loop runs between the
+ * marking's steps. A plain full collection would neither shrink the young generation nor return
+ * its pages.
  */
-export function collectElectionGarbage(): void {
+export function reduceMemory(): void {
   const n = loadNative();
   if (!n.ok) return;
   n.addon.memoryPressure();
   // The collection finishes in the loop's idle time; then what it freed to malloc goes back.
   setTimeout(trimMalloc, 2000).unref();
+}
+
+/**
+ * The VRRP child's own memory reducer: a memory-reducing collection (reduceMemory) once
+ * the work it is told about (work(): the start, each committed transition, a reload) has been over
+ * for `quietMs` — long enough for what follows a takeover by itself: the new master's second round
+ * of gratuitous ARPs, garp_master_delay later. Nothing runs in a steady state.
+ */
+export class MemoryReducer {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  constructor(
+    private quietMs: number,
+    private readonly reduce: () => void = reduceMemory,
+  ) {}
+
+  /** Work happened now: the collection comes `quietMs` after the last of it. */
+  work(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.reduce();
+    }, this.quietMs);
+    this.timer.unref();
+  }
+
+  /** A reload may change garp_master_delay. */
+  setQuietMs(ms: number): void {
+    this.quietMs = ms;
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** MemoryReducer's quiet time: the longest garp_master_delay and a second (2 s at least). */
+export function quietAfterWorkMs(instances: readonly { garpMasterDelayMs: number }[]): number {
+  return Math.max(2000, Math.max(0, ...instances.map((i) => i.garpMasterDelayMs)) + 1000);
 }

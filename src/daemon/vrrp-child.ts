@@ -17,7 +17,7 @@ import { VrrpProcess } from './vrrp-process.js';
 import { tuneGarbageCollector } from '../engine/gc-tuning.js';
 import { childPriority } from './process-priority.js';
 import { loadConfigElsewhere } from './config-elsewhere.js';
-import { collectElectionGarbage, collectStartupGarbage, startWorkOverMs, forgetMallocArenaSetting, trimMalloc } from './memory-budget.js';
+import { reduceMemory, collectStartupGarbage, firstElectionsOverMs, forgetMallocArenaSetting, MemoryReducer, quietAfterWorkMs, trimMalloc } from './memory-budget.js';
 import type { KeepalivedConfig } from '../config/types.js';
 
 // An entry of its own (forked by the watchdog): the same collector tuning as the CLI (gc-tuning.ts).
@@ -26,6 +26,8 @@ forgetMallocArenaSetting();
 
 const TAG = 'Keepalived_vrrp';
 let vrrp: VrrpProcess | undefined;
+/** Memory-reducing collections after bursts of work (memory-budget.ts), once the configuration is loaded. */
+let reducer: MemoryReducer | undefined;
 /** Start, reloads and stop run one after another. */
 let chain: Promise<unknown> = Promise.resolve();
 let stopping: Promise<void> | undefined;
@@ -106,6 +108,8 @@ process.on('SIGHUP', () =>
       const report = await vrrp.reload(next.config);
       log.info(`Reload finished: kept ${report.kept.length}, stopped ${report.stopped.length}, started ${report.started.length}`);
       trimMalloc();
+      reducer?.setQuietMs(quietAfterWorkMs(next.config.vrrpInstances));
+      reducer?.work();
     } catch (e) {
       log.error(`reload failed: ${(e as Error).message}`);
     }
@@ -125,6 +129,7 @@ queue(async () => {
     process.exit(EXIT_CONFIG);
   }
   applyPriority(loaded.config);
+  reducer = new MemoryReducer(quietAfterWorkMs(loaded.config.vrrpInstances));
   // Loading's garbage goes before any instance runs a timer (memory-budget.ts).
   collectStartupGarbage();
   try {
@@ -140,6 +145,7 @@ queue(async () => {
     // child: lvs_sync_daemon follows the instance it names.
     p.journal.committed$.subscribe((rec) => {
       if (rec.kind !== 'transition' || !rec.actor.startsWith('vrrp/')) return;
+      reducer?.work();
       const to = (rec.data as { to?: unknown }).to;
       if (to === 'INIT' || to === 'BACKUP' || to === 'MASTER' || to === 'FAULT' || to === 'STOP') {
         send({ type: 'vrrpState', instance: rec.actor.slice('vrrp/'.length), state: to });
@@ -150,8 +156,12 @@ queue(async () => {
     // What the start freed to malloc goes back to the kernel, now and once the first elections'
     // allocations are over (memory-budget.ts).
     trimMalloc();
-    for (const ms of startWorkOverMs(loaded.config.vrrpInstances)) setTimeout(collectElectionGarbage, ms).unref();
     setTimeout(trimMalloc, 10_000).unref();
+    // The first elections' garbage at once (a start of many instances is the largest burst), and
+    // what the start left after it once the work is over: the new masters' delayed gratuitous
+    // ARPs, any transition since (memory-budget.ts).
+    setTimeout(reduceMemory, firstElectionsOverMs(loaded.config.vrrpInstances.map((i) => i.advertIntMs))).unref();
+    reducer.work();
   } catch (e) {
     log.error(`VRRP side cannot start: ${(e as Error).message}`);
     process.exit(1);

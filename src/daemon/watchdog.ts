@@ -16,7 +16,7 @@ import { CHILD_SETTINGS_ENV, type ChildSettings } from './ipc.js';
 import type { DaemonLogger } from './logger.js';
 import type { DaemonOptions } from './options.js';
 import { currentNice } from './process-priority.js';
-import { CHILD_MEMORY_NODE_OPTIONS } from './memory-budget.js';
+import { CHILD_MEMORY_NODE_OPTIONS, VRRP_CHILD_MEMORY_NODE_OPTIONS } from './memory-budget.js';
 
 /**
  * Node options of the VRRP child, after the daemon's own (process.execArgv):
@@ -24,9 +24,9 @@ import { CHILD_MEMORY_NODE_OPTIONS } from './memory-budget.js';
  *   (--no-flush-bytecode: V8 otherwise drops the bytecode of functions left unused for a while):
  *   a backup's takeover runs code that never ran before (a watched backup runs none for days), and
  *   compiling it then cost ≈ 0.4 ms of the takeover on the bench. About 6 MB of memory.
- * - a small young generation (memory-budget.ts).
+ * - a small young generation, and its own memory reducer instead of V8's (memory-budget.ts).
  */
-export const VRRP_CHILD_NODE_OPTIONS: readonly string[] = ['--no-lazy', '--no-flush-bytecode', ...CHILD_MEMORY_NODE_OPTIONS];
+export const VRRP_CHILD_NODE_OPTIONS: readonly string[] = ['--no-lazy', '--no-flush-bytecode', ...VRRP_CHILD_MEMORY_NODE_OPTIONS];
 
 /** The child's module, beside this one: .ts under tsx, .js when built. */
 function childModule(name: string): string {

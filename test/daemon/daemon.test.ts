@@ -86,9 +86,10 @@ describe('keepalived-ts daemon on real Linux networking', () => {
     await waitFor("a's stats", () => existsSync(STATS_FILE) && readFileSync(STATS_FILE, 'utf8').includes('Uptime'), 5000);
     expect(readFileSync(STATS_FILE, 'utf8')).toMatch(/Steady threads: 1 \(real-time: 1\), adverts held by their watchdog: 0, /);
     // The VRRP child compiles its code at load and keeps it (watchdog.ts: a takeover runs code that
-    // never ran before); the pid file -r names it.
+    // never ran before), and runs its own memory reducer instead of V8's (memory-budget.ts); the
+    // pid file -r names it.
     const argv = readFileSync(`/proc/${b.vrrpPid()}/cmdline`, 'utf8').split('\0');
-    expect(argv).toEqual(expect.arrayContaining(['--no-lazy', '--no-flush-bytecode']));
+    expect(argv).toEqual(expect.arrayContaining(['--no-lazy', '--no-flush-bytecode', '--no-memory-reducer']));
     rmSync(STATS_FILE, { force: true });
   });
 

@@ -1,12 +1,12 @@
 /**
- * The children's memory budget after their start (src/daemon/memory-budget.ts): when the start's
- * work is over, and V8's memory reducer asked for then (the addon's memoryPressure), which collects
+ * The children's memory budget after their start (src/daemon/memory-budget.ts): when the first
+ * elections are over, and V8's memory reducer asked for then (the addon's memoryPressure), which collects
  * and shrinks the heap without waiting the 8 s or more V8's own reducer waits.
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { startWorkOverMs } from '../../src/daemon/memory-budget.js';
+import { describe, expect, it, vi } from 'vitest';
+import { firstElectionsOverMs, MemoryReducer, quietAfterWorkMs } from '../../src/daemon/memory-budget.js';
 
 const ADDON = join(__dirname, '..', '..', 'native', 'build', 'Release', 'kts_net.node');
 
@@ -40,14 +40,43 @@ function idleAfterGarbage(askReducer: boolean): { asked: boolean; majors: number
 }
 
 describe('memory budget after the start', () => {
-  it('waits for the first elections, then for the new masters\' delayed gratuitous ARPs', () => {
-    // v3 at 0.1 s, garp_master_delay 5 s: Master_Down_Interval < 400 ms, plus 1 s for the effects.
-    expect(startWorkOverMs([{ advertIntMs: 100, garpMasterDelayMs: 5000 }])).toEqual([1400, 6400]);
+  it('waits for the first elections: 4 advert intervals of the slowest instance and a second', () => {
+    // v3 at 0.1 s: Master_Down_Interval < 400 ms, plus 1 s for the effects.
+    expect(firstElectionsOverMs([100])).toBe(1400);
     // The slowest instance decides: v2 at 1 s.
-    expect(startWorkOverMs([{ advertIntMs: 100, garpMasterDelayMs: 5000 }, { advertIntMs: 1000, garpMasterDelayMs: 2000 }])).toEqual([5000, 10000]);
-    // No delayed round: one point.
-    expect(startWorkOverMs([{ advertIntMs: 1000, garpMasterDelayMs: 0 }])).toEqual([5000]);
-    expect(startWorkOverMs([])).toEqual([1000]);
+    expect(firstElectionsOverMs([100, 1000, 10])).toBe(5000);
+    expect(firstElectionsOverMs([])).toBe(1000);
+  });
+
+  it('reduces once the work has been over for the quiet time: long enough for the new masters\' delayed gratuitous ARPs', () => {
+    expect(quietAfterWorkMs([{ garpMasterDelayMs: 5000 }, { garpMasterDelayMs: 1000 }])).toBe(6000);
+    expect(quietAfterWorkMs([{ garpMasterDelayMs: 0 }])).toBe(2000);
+    vi.useFakeTimers();
+    try {
+      let reductions = 0;
+      const reducer = new MemoryReducer(6000, () => reductions++);
+      reducer.work(); // the start
+      vi.advanceTimersByTime(1000);
+      reducer.work(); // a transition a second later
+      vi.advanceTimersByTime(5999);
+      expect(reductions).toBe(0);
+      vi.advanceTimersByTime(1);
+      expect(reductions).toBe(1);
+      // A steady state: nothing more.
+      vi.advanceTimersByTime(60_000);
+      expect(reductions).toBe(1);
+      // A reload shortens it; a stop cancels what is pending.
+      reducer.setQuietMs(2000);
+      reducer.work();
+      vi.advanceTimersByTime(2000);
+      expect(reductions).toBe(2);
+      reducer.work();
+      reducer.stop();
+      vi.advanceTimersByTime(10_000);
+      expect(reductions).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('memoryPressure runs a major collection in an idle process and shrinks its young generation; an idle process left alone does neither', () => {
