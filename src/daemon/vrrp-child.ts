@@ -17,7 +17,7 @@ import { VrrpProcess } from './vrrp-process.js';
 import { tuneGarbageCollector } from '../engine/gc-tuning.js';
 import { childPriority } from './process-priority.js';
 import { loadConfigElsewhere } from './config-elsewhere.js';
-import { reduceMemory, collectStartupGarbage, firstElectionsOverMs, forgetMallocArenaSetting, MemoryReducer, quietAfterWorkMs, trimMalloc } from './memory-budget.js';
+import { collectStartupGarbage, firstElectionsOverMs, forgetMallocArenaSetting, MemoryReducer, quietAfterWorkMs, reduceMemory, trimMalloc } from './memory-budget.js';
 import type { KeepalivedConfig } from '../config/types.js';
 
 // An entry of its own (forked by the watchdog): the same collector tuning as the CLI (gc-tuning.ts).
@@ -56,6 +56,8 @@ function sendStates(p: VrrpProcess): void {
 function stop(why: string): Promise<void> {
   stopping ??= (async () => {
     log.info(`Stopping (${why})`);
+    // No collection while the instances stop: the process ends with them.
+    reducer?.stop();
     try {
       await chain;
       await vrrp?.stop();
